@@ -1,0 +1,305 @@
+"""The one exception tree of qiskit_ionq.
+
+Every error this package raises is an :class:`IonQError`, itself a Qiskit ``QiskitError``,
+so ``except QiskitError`` in user code keeps working. No exception from the HTTP library
+escapes: the transport wraps each one into :class:`IonQClientError` (the request could not be
+completed) or :class:`IonQAPIError` (the server answered with an error)::
+
+    QiskitError
+    └── IonQError
+        ├── IonQCredentialsError              no token, or the server refused it
+        ├── IonQClientError                   request never completed (network, TLS, bad JSON)
+        │   └── IonQRequestTimeoutError       ... because a connect/read timeout expired
+        ├── IonQAPIError                      the server answered with an error status
+        │   └── IonQAuthenticationError       401/403; also an IonQCredentialsError
+        ├── IonQRetriableError                internal: an IonQAPIError worth retrying
+        ├── IonQBackendError                  backend misuse (bad option, unknown target)
+        │   └── IonQInvalidOptionError        also ValueError: invalid run option value
+        ├── IonQGateError                     also ValueError: gate not in the gateset
+        ├── IonQMidCircuitMeasurementError    also ValueError: gate after a measurement
+        ├── IonQPauliExponentialError         also ValueError: non-commuting pauliexp terms
+        ├── IonQCircuitError                  also ValueError: other unsupported circuit content
+        └── IonQJobError                      also qiskit JobError
+            ├── IonQJobFailureError           the vendor says the job failed
+            ├── IonQJobStateError             the job is in the wrong state (e.g. cancelled)
+            └── IonQJobTimeoutError           also qiskit JobTimeoutError
+
+All of them pickle and unpickle to an equal exception (``__reduce__`` below), which matters
+for ``multiprocessing`` and for notebooks that cache outputs. None of them ever holds the API
+token: the transport builds messages from the response, never from the request headers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, Optional
+
+from qiskit.exceptions import QiskitError
+from qiskit.providers.exceptions import JobError, JobTimeoutError
+
+__all__ = [
+    "IonQError",
+    "IonQCredentialsError",
+    "IonQClientError",
+    "IonQRequestTimeoutError",
+    "IonQAPIError",
+    "IonQAuthenticationError",
+    "IonQRetriableError",
+    "IonQBackendError",
+    "IonQInvalidOptionError",
+    "IonQGateError",
+    "IonQMidCircuitMeasurementError",
+    "IonQPauliExponentialError",
+    "IonQCircuitError",
+    "IonQJobError",
+    "IonQJobFailureError",
+    "IonQJobStateError",
+    "IonQJobTimeoutError",
+]
+
+
+class IonQError(QiskitError):
+    """Base class for every error raised by qiskit_ionq."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+    def __reduce__(self) -> Any:
+        # QiskitError keeps ``*message`` in args; subclasses take other constructor
+        # arguments, so rebuild from the message and restore every attribute afterwards.
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__  # type: ignore[union-attr]
+
+    __hash__ = Exception.__hash__
+
+
+def _rebuild(cls: type, message: str, state: dict) -> IonQError:
+    exc = IonQError.__new__(cls)
+    Exception.__init__(exc, message)
+    exc.__dict__.update(state)
+    return exc
+
+
+class IonQCredentialsError(IonQError):
+    """No API token was found, or the server refused the one given."""
+
+
+class IonQClientError(IonQError):
+    """A request could not be completed: connection, TLS, proxy or invalid JSON response."""
+
+
+class IonQRequestTimeoutError(IonQClientError):
+    """A connect or read timeout expired."""
+
+
+class IonQAPIError(IonQError):
+    """The IonQ API answered with an error status.
+
+    Attributes:
+        status_code: the HTTP status.
+        headers: response headers (never the request's, which hold the token).
+        body: the response body as text (or the parsed JSON object, when it was JSON).
+        error_type: the vendor's error name or type (``"Bad Request"``, ``"internal_error"``...).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        status_code: Optional[int] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        body: Any = None,
+        error_type: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.headers = dict(headers or {})
+        self.body = body
+        self.error_type = error_type
+
+    def __str__(self) -> str:
+        return f"{self.message} (HTTP {self.status_code}, {self.error_type})"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, status_code={self.status_code!r}, "
+            f"error_type={self.error_type!r})"
+        )
+
+    @classmethod
+    def from_response(cls, response: Any) -> IonQAPIError:
+        """Build an error from a response-like object (``status_code``, ``headers``, ``text``).
+
+        Understands every error body shape the v0.3 API and its CDN produce:
+        ``{"statusCode", "error": str, "message"}``, ``{"error": str, "message"}`` (no
+        statusCode), ``{"code": int, "message"}``, ``{"error": {"type", "message"}}``, other
+        JSON, and non-JSON text such as an HTML 502 page (kept raw, shortened in the message).
+        """
+        status = getattr(response, "status_code", None)
+        headers = dict(getattr(response, "headers", None) or {})
+        text = getattr(response, "text", "")
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        text = text or ""
+        error_type, message, body = _parse_error_body(text)
+        if not message:
+            reason = getattr(response, "reason", None) or "No error details provided."
+            message = str(reason)
+        return cls(
+            message=message, status_code=status, headers=headers, body=body, error_type=error_type
+        )
+
+    @classmethod
+    def raise_for_status(cls, response: Any) -> Any:
+        """Return ``response`` when its status is 200, else raise the matching error.
+
+        401/403 become :class:`IonQCredentialsError` (whose message says how to fix it);
+        retriable statuses become :class:`IonQRetriableError` wrapping the API error.
+        """
+        status = getattr(response, "status_code", None)
+        if status == 200:
+            return response
+        error = cls.from_response(response)
+        if status in (401, 403) and cls is IonQAPIError:
+            error = IonQAuthenticationError.from_response(response)
+        from .constants import RETRIABLE_STATUS_CODES  # leaf module; no cycle
+
+        if status in RETRIABLE_STATUS_CODES:
+            raise IonQRetriableError(error)
+        raise error
+
+
+def _parse_error_body(text: str) -> tuple[str, str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        snippet = " ".join(text.split())[:200]
+        return "internal_error", (f"Non-JSON error response: {snippet}" if snippet else ""), text
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict):
+            return (
+                str(err.get("type") or "internal_error"),
+                str(err.get("message") or ""),
+                data,
+            )
+        if isinstance(err, str):
+            return err, str(data.get("message") or err), data
+        if "code" in data and "message" in data:
+            return "internal_error", str(data["message"]), data
+        if "message" in data:
+            return "internal_error", str(data["message"]), data
+    return "internal_error", "", data
+
+
+class IonQAuthenticationError(IonQAPIError, IonQCredentialsError):
+    """The server refused the API token (HTTP 401 or 403)."""
+
+    def __str__(self) -> str:
+        return (
+            f"The IonQ API refused the API token (HTTP {self.status_code}: {self.message}). "
+            "Check QISKIT_IONQ_API_TOKEN (or the token= argument) and that the key is active."
+        )
+
+
+class IonQRetriableError(IonQError):
+    """Internal signal: ``cause`` is an :class:`IonQAPIError` worth retrying.
+
+    Users see ``cause`` itself once retries are exhausted, never this wrapper.
+    """
+
+    def __init__(self, cause: Any = None) -> None:
+        super().__init__(str(cause) if cause is not None else "retriable error")
+        self.cause = cause
+
+
+class IonQBackendError(IonQError):
+    """The backend was misused: unknown target, invalid configuration or option."""
+
+
+class IonQInvalidOptionError(IonQBackendError, ValueError):
+    """A run option has an invalid value (shots, noise model, ...)."""
+
+
+class IonQGateError(IonQError, ValueError):
+    """A gate is not supported by the chosen gateset.
+
+    Attributes:
+        gate_name: the Qiskit instruction name.
+        gateset: ``"qis"`` or ``"native"``.
+    """
+
+    def __init__(self, gate_name: str = "", gateset: str = "qis") -> None:
+        other = "native" if gateset == "qis" else "qis"
+        message = (
+            f"IonQ does not support the gate {gate_name!r} in the {gateset!r} gateset. "
+            f"Transpile the circuit for this backend first "
+            f"(qiskit.transpile(circuit, backend)), or use the {other!r} gateset if the gate "
+            f"belongs to it."
+        )
+        super().__init__(message)
+        self.gate_name = gate_name
+        self.gateset = gateset
+
+
+class IonQMidCircuitMeasurementError(IonQError, ValueError):
+    """A gate acts on a qubit that was already measured (IonQ measures only at the end).
+
+    Attributes:
+        qubit_index: the qubit's index in the circuit.
+        gate_name: the offending instruction.
+    """
+
+    def __init__(self, qubit_index: int = 0, gate_name: str = "") -> None:
+        message = (
+            f"Attempting to put {gate_name!r} after a measurement on qubit {qubit_index}. "
+            "IonQ measures every qubit once, at the end of the circuit: move the measurement "
+            "after the last gate on that qubit."
+        )
+        super().__init__(message)
+        self.qubit_index = qubit_index
+        self.gate_name = gate_name
+
+
+class IonQPauliExponentialError(IonQError, ValueError):
+    """A PauliEvolutionGate cannot be sent as ``pauliexp`` (e.g. its terms do not commute)."""
+
+
+class IonQCircuitError(IonQError, ValueError):
+    """The circuit holds something IonQ cannot run (condition, unbound parameter, ...)."""
+
+
+class IonQJobError(IonQError, JobError):
+    """Base class for job errors; also a Qiskit ``JobError``."""
+
+
+class IonQJobFailureError(IonQJobError):
+    """The vendor reports the job as failed.
+
+    Attributes:
+        error_code: the vendor's ``failure.code`` (e.g. ``"NotEnoughQubits"``).
+        error_message: the vendor's ``failure.error`` text.
+    """
+
+    def __init__(
+        self, message: str = "", error_code: Optional[str] = None, error_message: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.error_message = error_message
+
+
+class IonQJobStateError(IonQJobError):
+    """The job is in a state that does not allow the request (e.g. results of a cancelled job)."""
+
+
+class IonQJobTimeoutError(IonQJobError, JobTimeoutError):
+    """Waiting for the job exceeded the timeout; also a Qiskit ``JobTimeoutError``."""
