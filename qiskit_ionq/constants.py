@@ -103,3 +103,13 @@ RETRIABLE_GET_ONLY_STATUS_CODES = frozenset({409})
 
 # Metadata key holding our client-generated submission id (exactly-once submission).
 SUBMISSION_ID_KEY = "qiskit_ionq_submission_id"
+
+
+def get_n_qubits(backend_name: str, fallback: int = 100) -> int:
+    """Qubits of a target named like ``ionq_qpu.aria-1``, ``qpu.forte-1`` or ``simulator``.
+
+    A static table (fact sheet 3.7): answering needs no request, so it can never hang.
+    """
+    name = str(backend_name)
+    name = name[len("ionq_") :] if name.startswith("ionq_") else name
+    return TARGET_QUBITS.get(name, fallback)

@@ -83,7 +83,7 @@ class IonQError(QiskitError):
 
 
 def _rebuild(cls: type, message: str, state: dict) -> IonQError:
-    exc = IonQError.__new__(cls)
+    exc: IonQError = IonQError.__new__(cls)
     Exception.__init__(exc, message)
     exc.__dict__.update(state)
     return exc

@@ -35,7 +35,7 @@ class GPIGate(Gate):
         mat = np.array([[0, np.exp(-1j * phase)], [np.exp(1j * phase), 0]], dtype=complex)
         return mat if dtype is None else mat.astype(dtype)
 
-    def inverse(self, annotated: bool = False) -> GPIGate:  # noqa: ARG002 - Qiskit signature
+    def inverse(self, annotated: bool = False) -> GPIGate:
         return GPIGate(self.params[0])
 
 
@@ -56,7 +56,7 @@ class GPI2Gate(Gate):
         ) / math.sqrt(2)
         return mat if dtype is None else mat.astype(dtype)
 
-    def inverse(self, annotated: bool = False) -> GPI2Gate:  # noqa: ARG002 - Qiskit signature
+    def inverse(self, annotated: bool = False) -> GPI2Gate:
         return GPI2Gate(self.params[0] + 0.5)
 
 
@@ -88,7 +88,7 @@ class MSGate(Gate):
         mat[2, 1] = -1j * np.conj(minus) * s  # |a=1,b=0> -> |a=0,b=1>
         return mat if dtype is None else mat.astype(dtype)
 
-    def inverse(self, annotated: bool = False) -> MSGate:  # noqa: ARG002 - Qiskit signature
+    def inverse(self, annotated: bool = False) -> MSGate:
         phi0, phi1, theta = self.params
         return MSGate(phi0 + 0.5, phi1, theta)
 
@@ -106,7 +106,7 @@ class ZZGate(Gate):
         ).astype(complex)
         return mat if dtype is None else mat.astype(dtype)
 
-    def inverse(self, annotated: bool = False) -> ZZGate:  # noqa: ARG002 - Qiskit signature
+    def inverse(self, annotated: bool = False) -> ZZGate:
         return ZZGate(-self.params[0])
 
 

@@ -1,0 +1,213 @@
+"""The one place that knows which Qiskit line is installed.
+
+Qiskit 0.45/0.46 (qiskit-terra) and 1.x have ``BackendV1`` and ``qiskit.providers.models``;
+Qiskit 2.x removed both (backends are ``BackendV2`` with a ``Target``) and made ``Result``'s
+constructor keyword-only. Every other module imports the names below instead of branching on
+the version, so a new Qiskit release means editing this file only.
+
+On 1.2–1.4 Qiskit deprecates ``BackendV1`` and ``qiskit.providers.models``. Our contract keeps
+``BackendV1`` on every line below 2, and a user cannot act on a warning about a class we chose,
+so the constructions below silence exactly those deprecation warnings (see README, "Qiskit
+versions"). Warnings from the user's own calls (e.g. ``transpile(..., backend_v1)``) still show.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+
+import qiskit
+from qiskit.circuit import Parameter
+from qiskit.providers import BackendV2, Options
+
+__all__ = [
+    "QISKIT_VERSION",
+    "QISKIT_2",
+    "BackendBase",
+    "BasicSimulator",
+    "backend_name",
+    "make_configuration",
+    "make_status",
+    "make_target",
+    "make_result",
+    "init_backend",
+    "qiskit_version_string",
+]
+
+
+def _parse_version(text: str) -> tuple:
+    parts = re.findall(r"\d+", text)[:3]
+    return tuple(int(p) for p in parts) + (0,) * (3 - len(parts))
+
+
+def qiskit_version_string() -> str:
+    """The installed Qiskit version (the ``qiskit`` distribution, else the module attribute)."""
+    try:
+        return importlib.metadata.version("qiskit")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - source checkouts
+        return str(getattr(qiskit, "__version__", "0"))
+
+
+QISKIT_VERSION = _parse_version(str(getattr(qiskit, "__version__", qiskit_version_string())))
+QISKIT_2 = QISKIT_VERSION >= (2, 0, 0)
+
+# warnings.filterwarnings matches this (as a string regex) against the start of the message.
+_DEPRECATED_MODELS = (
+    r"(?s).*(BackendV1|qiskit\.providers\.models|BackendConfiguration|BackendStatus"
+    r"|QasmBackendConfiguration|ProviderV1)"
+)
+
+
+@contextlib.contextmanager
+def _quiet_v1_deprecations() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_DEPRECATED_MODELS, category=DeprecationWarning)
+        yield
+
+
+if QISKIT_2:
+    BackendBase: Any = BackendV2
+else:  # pragma: no cover - exercised on the 0.46 / 1.x CI lines
+    with _quiet_v1_deprecations():
+        from qiskit.providers import BackendV1 as _BackendV1
+    BackendBase = _BackendV1
+
+from qiskit.providers.basic_provider import BasicSimulator  # noqa: E402  (0.46, 1.x, 2.x)
+
+
+def backend_name(backend: Any) -> str:
+    """``backend.name()`` on BackendV1, ``backend.name`` on BackendV2 (and on mocks of either)."""
+    name = getattr(backend, "name", None)
+    return str(name() if callable(name) else name)
+
+
+@dataclass
+class SimpleConfiguration:
+    """What ``backend.configuration()`` returns on Qiskit 2, where BackendConfiguration is gone.
+
+    It carries the same attribute names as Qiskit 1's ``BackendConfiguration`` so that code
+    reading ``backend.configuration().n_qubits`` runs unchanged on every line.
+    """
+
+    backend_name: str
+    backend_version: str
+    n_qubits: int
+    basis_gates: List[str]
+    simulator: bool
+    max_shots: int
+    max_experiments: Optional[int] = None
+    coupling_map: Optional[List[List[int]]] = None
+    local: bool = False
+    conditional: bool = False
+    open_pulse: bool = False
+    memory: bool = False
+    gates: List[Any] = field(default_factory=list)
+    description: str = ""
+    online_date: Any = None
+    extras: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A plain dict, like ``BackendConfiguration.to_dict()``."""
+        out = {k: v for k, v in self.__dict__.items() if k != "extras"}
+        out.update(self.extras)
+        return out
+
+    def __getattr__(self, item: str) -> Any:
+        extras = self.__dict__.get("extras", {})
+        if item in extras:
+            return extras[item]
+        raise AttributeError(item)
+
+
+def make_configuration(**fields: Any) -> Any:
+    """A backend configuration object for the installed Qiskit line."""
+    if QISKIT_2:
+        known = set(SimpleConfiguration.__dataclass_fields__)
+        extras = {k: v for k, v in fields.items() if k not in known}
+        return SimpleConfiguration(**{k: v for k, v in fields.items() if k in known}, extras=extras)
+    with _quiet_v1_deprecations():  # pragma: no cover - 0.46 / 1.x lines
+        from qiskit.providers.models import BackendConfiguration
+
+        return BackendConfiguration.from_dict(fields)
+
+
+@dataclass
+class SimpleStatus:
+    """``backend.status()`` on Qiskit 2 (same attributes as Qiskit 1's ``BackendStatus``)."""
+
+    backend_name: str
+    backend_version: str
+    operational: bool
+    pending_jobs: int
+    status_msg: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A plain dict, like ``BackendStatus.to_dict()``."""
+        return dict(self.__dict__)
+
+
+def make_status(**fields: Any) -> Any:
+    """A backend status object for the installed Qiskit line."""
+    if QISKIT_2:
+        return SimpleStatus(**fields)
+    with _quiet_v1_deprecations():  # pragma: no cover - 0.46 / 1.x lines
+        from qiskit.providers.models import BackendStatus
+
+        return BackendStatus(**fields)
+
+
+def init_backend(
+    backend: Any, configuration: Any, provider: Any, options_factory: Callable[[], Options]
+) -> None:
+    """Run the right base-class constructor for ``backend`` (an IonQBackend).
+
+    BackendV1 keeps ``configuration`` itself; BackendV2 takes name/version and we keep the
+    configuration beside it so ``configuration()`` stays available on every line.
+    """
+    if QISKIT_2:
+        BackendV2.__init__(
+            backend,
+            provider=provider,
+            name=configuration.backend_name,
+            description=getattr(configuration, "description", "") or "",
+            backend_version=configuration.backend_version,
+        )
+    else:  # pragma: no cover - 0.46 / 1.x lines
+        with _quiet_v1_deprecations():
+            BackendBase.__init__(backend, configuration, provider=provider)
+    backend._ionq_configuration = configuration
+
+
+def make_target(num_qubits: int, instructions: Sequence[Any], description: str = "") -> Any:
+    """An all-to-all ``Target`` holding exactly ``instructions`` plus ``measure``.
+
+    ``instructions`` are gate instances, with ``Parameter``s for free angles.
+    ``properties=None`` means every qubit (tuple) supports the gate, which is how a Target
+    says "all-to-all connectivity".
+    """
+    from qiskit.circuit import Measure
+    from qiskit.transpiler import Target
+
+    target = Target(description=description or None, num_qubits=num_qubits)
+    for inst in instructions:
+        target.add_instruction(inst, None)
+    target.add_instruction(Measure(), None)
+    return target
+
+
+def angle(name: str) -> Parameter:
+    """A fresh ``Parameter`` for a Target instruction's free angle."""
+    return Parameter(name)
+
+
+def make_result(**fields: Any) -> Any:
+    """Build a ``qiskit.result.Result`` subclass instance with keyword fields on every line."""
+    cls = fields.pop("cls")
+    if QISKIT_2:
+        return cls(**fields)
+    fields.setdefault("qobj_id", fields.get("job_id"))
+    return cls(**fields)

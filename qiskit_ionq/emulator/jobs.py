@@ -1,0 +1,228 @@
+"""Job objects of the wire format: request checks, delays, rendering (fact sheet section 5).
+
+Pure functions of records and request bodies, no threads and no I/O, so that the HTTP layer
+(:mod:`.server`) and the state machine (:mod:`.lifecycle`) share one definition of what a job
+looks like on the wire.
+
+Choices on open questions of the fact sheet (section 8) made here:
+
+* 8.5 ``shots`` is included in job objects (documented in the schema; clients also keep it
+  in metadata, so either way works).
+* 8.6 ``metadata`` is stored and returned verbatim, non-string values included (qiskit's
+  boolean ``ionq_compiler_synthesis`` can leak in); the emulator does not enforce the
+  disputed size limits (10 keys / 40-char names / 40,000 or 400-char values), so the
+  client's own checks are what tests exercise.
+* 8.12 bare ``qpu`` is accepted as a target (see :mod:`.catalog`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from .catalog import JOB_TARGETS
+from .store import Record
+
+STATUSES = ("submitted", "ready", "running", "completed", "failed", "canceled")
+FINAL = frozenset({"completed", "failed", "canceled"})
+PHASES = ("submitted", "ready", "running")
+_ECHO_FIELDS = ("name", "target", "shots", "noise", "error_mitigation", "settings", "registers")
+MAX_SHOTS = 1_000_000  # far above real use; stops a typo from tying up the simulator
+WARNINGS_SETTING = "emulator_warnings"  # settings key asking for warning.messages on the job
+
+
+class RequestError(ValueError):
+    """The job request is malformed: answered synchronously with HTTP 400 (section 8.18)."""
+
+
+@dataclass(frozen=True)
+class JobDelays:
+    """Seconds a job spends in each non-final status before moving on (0 = skip it).
+
+    ``running`` is a minimum: a simulation that takes longer simply completes later.
+    """
+
+    submitted: float = 0.0
+    ready: float = 0.0
+    running: float = 0.0
+
+    @classmethod
+    def coerce(cls, value: JobDelays | float | Dict[str, float] | None) -> JobDelays:
+        """Build delays from ``None`` (all zero), one number (every phase) or a dict."""
+        if value is None:
+            return cls()
+        if isinstance(value, JobDelays):
+            return value
+        if isinstance(value, dict):
+            unknown = set(value) - {f.name for f in fields(cls)}
+            if unknown:
+                raise ValueError(f"unknown job delay phase(s) {sorted(unknown)}; use {PHASES}")
+            delays = cls(**{k: float(v) for k, v in value.items()})
+        else:
+            delays = cls(float(value), float(value), float(value))
+        if min(delays.submitted, delays.ready, delays.running) < 0:
+            raise ValueError("job delays must be >= 0")
+        return delays
+
+    @property
+    def zero(self) -> bool:
+        """True when jobs run as fast as possible."""
+        return not (self.submitted or self.ready or self.running)
+
+
+def program(body: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The circuit container: ``input``, or the legacy Cirq ``body`` (section 3.1)."""
+    program = body.get("input")
+    if program is None and "lang" in body:
+        program = body.get("body")
+    return program if isinstance(program, dict) else None
+
+
+def check_request(body: Any) -> Dict[str, Any]:
+    """Validate the parts of a create request that the HTTP layer rejects with 400.
+
+    Args:
+        body: decoded JSON of ``POST /jobs``.
+
+    Returns:
+        The echo fields of the job object (``name``, ``target``, ``shots`` as an int,
+        ``noise`` with the simulator default, ...).
+
+    Raises:
+        RequestError: the request is malformed.
+    """
+    if not isinstance(body, dict):
+        raise RequestError("The request body must be a JSON object describing the job.")
+    target = body.get("target")
+    if target is None:
+        raise RequestError(f"Missing 'target'; expected one of {sorted(JOB_TARGETS)}.")
+    if target not in JOB_TARGETS:
+        raise RequestError(f"Unknown target {target!r}; expected one of {sorted(JOB_TARGETS)}.")
+    shots: Any = body.get("shots", 100)  # documented default (section 3.1)
+    if isinstance(shots, str) and shots.strip().isdigit():
+        shots = int(shots)  # Cirq sends shots as a string
+    elif isinstance(shots, float) and shots.is_integer():
+        shots = int(shots)
+    if isinstance(shots, bool) or not isinstance(shots, int) or not 1 <= shots <= MAX_SHOTS:
+        raise RequestError(f"'shots' must be an integer from 1 to {MAX_SHOTS}, got {shots!r}.")
+    if "input" not in body and not ("lang" in body and "body" in body):
+        raise RequestError("Missing 'input': the job has no circuit.")
+    if program(body) is None:
+        raise RequestError("'input' must be a JSON object with 'circuit' or 'circuits'.")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        raise RequestError("'metadata' must be a JSON object of strings.")
+    echo = {key: body[key] for key in _ECHO_FIELDS if key in body}
+    echo["shots"] = shots
+    echo["metadata"] = body.get("metadata")
+    if target == "simulator" and echo.get("noise") is None:
+        echo["noise"] = {"model": "ideal"}  # what a real GET shows (section 3.5)
+    return echo
+
+
+def render_job(
+    record: Record,
+    *,
+    include: Optional[Iterable[str]] = None,
+    exclude: Optional[Iterable[str]] = None,
+) -> Dict[str, Any]:
+    """Render a stored record as the vendor's job object (section 5.2, Appendix A.4).
+
+    Args:
+        record: a live record from the store.
+        include: if given, keep only these fields (``id`` is always kept); the documented
+            ``include`` query parameter of ``GET /jobs/{id}`` (section 2.2).
+        exclude: fields to drop (the ``exclude`` query parameter).
+
+    Returns:
+        The JSON-ready job object.
+    """
+    status = record["status"]
+    job: Dict[str, Any] = {"id": record["id"], "status": status, "request": record["request"]}
+    job.update(record["echo"])  # name, target, shots, metadata (null if absent), noise, ...
+    job["type"] = "circuit"
+    job["circuits"] = record["circuits"]
+    job["children"] = list(record["children"])
+    if record["parent"] is not None:
+        job["parent_job_id"] = record["parent"]
+    if record.get("predicted_execution_time") is not None:
+        job["predicted_execution_time"] = record["predicted_execution_time"]
+    if record.get("start") is not None:
+        job["start"] = record["start"]
+    if status in FINAL and record.get("response") is not None:
+        job["response"] = record["response"]
+    if status == "completed":
+        # qiskit indexes execution_time on completed jobs (section 7.5): always present.
+        job["execution_time"] = int(record.get("execution_time") or 0)
+        job["qubits"] = record.get("qubits")
+        job["gate_counts"] = record.get("gate_counts") or {}
+        job["results_url"] = f"/v0.3/jobs/{record['id']}/results"
+    if status == "failed" and record.get("failure"):
+        job["failure"] = dict(record["failure"])
+    if record.get("warnings"):
+        job["warning"] = {"messages": list(record["warnings"])}
+    if include is not None:
+        keep = set(include) | {"id"}
+        job = {k: v for k, v in job.items() if k in keep}
+    if exclude is not None:
+        drop = set(exclude) - {"id"}
+        job = {k: v for k, v in job.items() if k not in drop}
+    return job
+
+
+def render_results(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
+    """The ``/results`` body of a completed record (section 6).
+
+    A single-circuit job gives one histogram; a parent gives ``{child_id: histogram}`` in
+    submission order (never re-sorted: qiskit pairs histograms with circuits by position).
+
+    Args:
+        record: a completed record.
+        sharpen: return the plurality-vote (sharpened) aggregation; identical to the
+            default for jobs without debiasing.
+    """
+    key = "sharpened" if sharpen else "results"
+    return dict(record.get(key) or record.get("results") or {})
+
+
+def completion_fields(
+    record: Record, results: List[Any], now: int, exec_ms: int
+) -> Tuple[Dict[str, Any], Dict[str, Dict[str, Any]]]:
+    """Fields of a completed job: ``(parent changes, {child id: child changes})``.
+
+    Args:
+        record: the parent record.
+        results: the simulator's ``CircuitResult`` list, one per circuit in order.
+        now: completion time, epoch seconds.
+        exec_ms: execution time in milliseconds.
+    """
+    gate_counts: Dict[str, int] = {}
+    for result in results:
+        for key, count in (result.gate_counts or {}).items():
+            gate_counts[key] = gate_counts.get(key, 0) + int(count)
+    parent: Dict[str, Any] = {
+        "response": now,
+        "execution_time": exec_ms,
+        "qubits": max((int(r.qubits) for r in results), default=0),
+        "gate_counts": gate_counts,
+    }
+    children = record["children"]
+    if not children:
+        parent["results"] = dict(results[0].histogram)
+        parent["sharpened"] = dict(results[0].sharpened or results[0].histogram)
+        return parent, {}
+    # Keyed by child id in submission order: qiskit pairs them by position (section 6.4).
+    parent["results"] = {cid: dict(r.histogram) for cid, r in zip(children, results)}
+    parent["sharpened"] = {
+        cid: dict(r.sharpened or r.histogram) for cid, r in zip(children, results)
+    }
+    per_child = {
+        cid: {
+            "execution_time": exec_ms // len(children),
+            "qubits": int(r.qubits),
+            "gate_counts": dict(r.gate_counts or {}),
+            "results": parent["results"][cid],
+            "sharpened": parent["sharpened"][cid],
+        }
+        for cid, r in zip(children, results)
+    }
+    return parent, per_child

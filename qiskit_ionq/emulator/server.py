@@ -1,0 +1,439 @@
+"""HTTP side of the emulator: routes of API v0.3, authentication, error bodies, admin routes.
+
+:class:`Api` maps a decoded request to a :class:`Response` without touching sockets, and
+:mod:`.http` (the stdlib ``http.server`` glue) puts it on the wire, applying faults.
+
+Conventions (fact sheet sections 1.2, 1.4, 7.1 and Appendix A):
+
+* Every route lives under ``/v0.3``; every success is HTTP 200 with a JSON body.
+* Errors are ``{"error": <name>, "message": <text>, "statusCode": <code>}`` (``statusCode`` is
+  always present: a string ``error`` without it crashes qiskit's parser, section 7.1).
+* Auth is ``Authorization: apiKey <key>``, required everywhere except ``GET /backends``.
+  A missing or malformed header is **401 Unauthorized**; a well-formed key that is not
+  accepted is **403 Forbidden**. That follows the usual HTTP meaning, and coincides with the
+  v0.3 error table's own naming quirk (section 7.1: *Forbidden* = key not authenticated).
+* ``/results`` on a job that is not ``completed`` is **400 Bad Request** naming the status
+  (section 8.17: undocumented; 400 tells a client "do not retry this as is").
+* ``DELETE /jobs`` and ``PUT /jobs/status/cancel`` take ids from the query (``ids``,
+  repeatable or comma-separated) or from a JSON body ``{"ids": [...]}`` (section 8.16); they
+  are all-or-nothing: one unknown id gives 404 and nothing is changed.
+* Admin routes live outside ``/v0.3`` under ``/_emulator`` (stats, faults, reset); they need
+  a valid key only when the emulator was given ``api_keys``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .catalog import Catalog
+from .faults import FaultInjector, FaultRule, cdn_error_page, reason
+from .jobs import STATUSES, RequestError, render_job, render_results
+from .lifecycle import JobManager
+from .stats import Stats
+from .store import Record
+
+API_PREFIX = "/v0.3"
+ADMIN_PREFIX = "/_emulator"
+JSON_TYPE = "application/json"
+Query = Dict[str, List[str]]
+
+
+@dataclass
+class Response:
+    """An HTTP response before it is written: status, body bytes, content type, headers."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON_TYPE
+    headers: Dict[str, str] = field(default_factory=dict)
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """Serialize ``payload`` as a JSON response."""
+    return Response(status, json.dumps(payload, separators=(",", ":")).encode())
+
+
+def error_response(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> Response:
+    """The vendor's error body (section 7.1) for ``status``."""
+    payload = {"error": reason(status), "message": message, "statusCode": status}
+    response = json_response(payload, status)
+    response.headers.update(headers or {})
+    return response
+
+
+def fault_response(rule: FaultRule) -> Response:
+    """The error answer of a ``status`` / ``store_then_fail`` fault rule."""
+    status = int(rule.status or 502)
+    headers = {}
+    if rule.retry_after_header is not None:
+        headers["Retry-After"] = rule.retry_after_header
+    if rule.html_body:
+        return Response(status, cdn_error_page(status).encode(), "text/html", headers)
+    return error_response(status, f"Injected fault: {status} {reason(status)}.", headers)
+
+
+class ApiError(Exception):
+    """Raised by route handlers to answer with an error body."""
+
+    def __init__(self, status: int, message: str, headers: Optional[Dict[str, str]] = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+def _single(query: Query, name: str) -> Optional[str]:
+    values = query.get(name)
+    return values[-1] if values else None
+
+
+def _int_param(value: Any, name: str, low: int, high: Optional[int] = None) -> int:
+    try:
+        number = int(value)
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ApiError(400, f"'{name}' must be an integer, got {value!r}.") from None
+    if number < low or (high is not None and number > high):
+        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise ApiError(400, f"'{name}' must be {bounds}, got {number}.")
+    return number
+
+
+def _ids(query: Query, body: Any) -> List[str]:
+    """Job ids of the *-many routes: query ``ids`` (repeatable / comma list) or body ``ids``."""
+    raw = query.get("ids") or query.get("ids[]")
+    if raw:
+        ids: Any = [part for value in raw for part in value.split(",") if part]
+    else:
+        ids = body.get("ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+        raise ApiError(400, 'Give job ids as a JSON body {"ids": [...]} or query ids=<id>.')
+    return ids
+
+
+Handler = Callable[..., Any]
+
+
+class Api:
+    """Route table and handlers. Thread-safe: state lives in the manager, store and stats.
+
+    Args:
+        manager: the job state machine.
+        catalog: backends and characterizations.
+        faults: fault rules (managed through the admin routes).
+        stats: request/job counters.
+        api_keys: accepted keys, or ``None`` to accept any non-empty key.
+    """
+
+    def __init__(
+        self,
+        manager: JobManager,
+        catalog: Catalog,
+        faults: FaultInjector,
+        stats: Stats,
+        api_keys: Optional[frozenset] = None,
+    ) -> None:
+        self.manager, self.catalog, self.faults, self.stats = manager, catalog, faults, stats
+        self.api_keys = api_keys
+        job = r"(?P<job_id>[^/]+)"
+        backend = r"(?P<backend>[^/]+)"
+        # (path regex, route template, {method: handler}, needs auth)
+        table: List[Tuple[str, str, Dict[str, Handler], bool]] = [
+            (
+                "/jobs",
+                "/jobs",
+                {"GET": self.list_jobs, "POST": self.create_job, "DELETE": self.delete_jobs},
+                True,
+            ),
+            ("/jobs/status/cancel", "/jobs/status/cancel", {"PUT": self.cancel_jobs}, True),
+            (f"/jobs/{job}", "/jobs/{id}", {"GET": self.get_job, "DELETE": self.delete_job}, True),
+            (
+                f"/jobs/{job}/status/cancel",
+                "/jobs/{id}/status/cancel",
+                {"PUT": self.cancel_job},
+                True,
+            ),
+            (f"/jobs/{job}/results", "/jobs/{id}/results", {"GET": self.results}, True),
+            ("/backends", "/backends", {"GET": self.backends}, False),
+            (
+                f"/characterizations/backends/{backend}/current",
+                "/characterizations/backends/{backend}/current",
+                {"GET": self.char_current},
+                True,
+            ),
+            (
+                f"/characterizations/backends/{backend}",
+                "/characterizations/backends/{backend}",
+                {"GET": self.char_history},
+                True,
+            ),
+            (
+                r"/characterizations/(?P<char_id>[^/]+)",
+                "/characterizations/{id}",
+                {"GET": self.char_by_id},
+                True,
+            ),
+            ("/calibrations/current", "/calibrations/current", {"GET": self.calibration}, True),
+        ]
+        self._routes = [
+            (re.compile(re.escape(API_PREFIX) + pattern + "$"), template, handlers, auth)
+            for pattern, template, handlers, auth in table
+        ]
+        admin: List[Tuple[str, Dict[str, Handler]]] = [
+            ("/stats", {"GET": self.admin_stats}),
+            (
+                "/faults",
+                {
+                    "GET": self.admin_faults,
+                    "POST": self.admin_add_faults,
+                    "DELETE": self.admin_clear_faults,
+                },
+            ),
+            ("/reset", {"POST": self.admin_reset}),
+        ]
+        self._routes += [
+            (
+                re.compile(re.escape(ADMIN_PREFIX + path) + "$"),
+                ADMIN_PREFIX + path,
+                handlers,
+                api_keys is not None,
+            )
+            for path, handlers in admin
+        ]
+        self.on_reset: Optional[Callable[[], None]] = None
+
+    # ----------------------------------------------------------------- dispatch
+    def route(
+        self, path: str
+    ) -> Tuple[Optional[str], Optional[re.Match], Dict[str, Handler], bool]:
+        """Find the route of ``path``: ``(template, match, handlers, needs_auth)``."""
+        if len(path) > 1:
+            path = path.rstrip("/")
+        for pattern, template, handlers, auth in self._routes:
+            match = pattern.match(path)
+            if match:
+                return template, match, handlers, auth
+        return None, None, {}, False
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Query,
+        headers: Any,
+        body: Any,
+        matched: Tuple[Any, ...],
+    ) -> Response:
+        """Answer one decoded request (``matched`` is the result of :meth:`route`)."""
+        template, match, handlers, auth = matched
+        try:
+            if template is None:
+                raise ApiError(404, f"No route for {method} {path}.")
+            handler = handlers.get(method)
+            if handler is None:
+                allowed = ", ".join(sorted(handlers))
+                raise ApiError(
+                    405, f"{method} is not allowed on {path}; use {allowed}.", {"Allow": allowed}
+                )
+            if auth:
+                self._authenticate(headers)
+            return json_response(handler(query=query, body=body, **match.groupdict()))
+        except ApiError as exc:
+            return error_response(exc.status, exc.message, exc.headers)
+
+    def _authenticate(self, headers: Any) -> None:
+        value = (headers.get("Authorization") or "").strip()
+        if not value:
+            raise ApiError(401, "Missing Authorization header; send 'Authorization: apiKey <key>'.")
+        scheme, _, key = value.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "apikey" or not key:
+            raise ApiError(401, "Malformed Authorization header; expected 'apiKey <key>'.")
+        if self.api_keys is not None and not any(
+            hmac.compare_digest(key.encode(), k.encode()) for k in self.api_keys
+        ):
+            raise ApiError(403, "The API key was not accepted.")  # never echo the key
+
+    def _job(self, job_id: str, *, wait: bool = True) -> Record:
+        record = self.manager.get(job_id, wait=wait)
+        if record is None:
+            raise ApiError(404, f"Job {job_id} not found.")
+        return record
+
+    # ----------------------------------------------------------------- jobs
+    def create_job(self, body: Any, **_: Any) -> Dict[str, Any]:
+        """``POST /jobs``: answers ``{"id", "status": "ready", "request"}`` (section 2.1)."""
+        try:
+            record = self.manager.create(body)
+        except RequestError as exc:
+            raise ApiError(400, str(exc)) from None
+        self.stats.job_created(record)
+        return {"id": record["id"], "status": "ready", "request": record["request"]}
+
+    def list_jobs(self, query: Query, body: Any, **_: Any) -> Dict[str, Any]:
+        """``GET /jobs``: newest first, filters ``status``/``id``, cursor ``next`` (section 2.3).
+
+        Newest first lets a client find what it just submitted on the first page. ``limit``
+        comes from the query or, as Cirq sends it, from a JSON body. Child jobs are not listed.
+        """
+        status = _single(query, "status")
+        if status is not None and status not in STATUSES:
+            raise ApiError(400, f"Unknown status {status!r}; expected one of {list(STATUSES)}.")
+        ids = [part for value in query.get("id", []) for part in value.split(",") if part]
+        limit_value = _single(query, "limit")
+        if limit_value is None and isinstance(body, dict):
+            limit_value = body.get("limit")
+        limit = 25 if limit_value is None else _int_param(limit_value, "limit", 1)
+        try:
+            records, cursor = self.manager.store.list(
+                status=status, ids=ids or None, limit=limit, cursor=_single(query, "next")
+            )
+        except KeyError:
+            raise ApiError(400, "Unknown 'next' cursor.") from None
+        page: Dict[str, Any] = {"jobs": [render_job(r) for r in records]}
+        if cursor is not None:
+            page["next"] = cursor  # absent on the last page: Cirq stops on that
+        return page
+
+    def get_job(self, job_id: str, query: Query, **_: Any) -> Dict[str, Any]:
+        """``GET /jobs/{id}`` with optional ``include``/``exclude`` field lists (section 2.2)."""
+
+        def fields(name: str) -> Optional[List[str]]:
+            values = query.get(name)
+            return [f for v in values for f in v.split(",") if f] if values else None
+
+        return render_job(self._job(job_id), include=fields("include"), exclude=fields("exclude"))
+
+    def delete_job(self, job_id: str, **_: Any) -> Dict[str, Any]:
+        """``DELETE /jobs/{id}``; the job is a 404 afterwards (section 2.6)."""
+        self._job(job_id, wait=False)
+        self.manager.delete([job_id])
+        return {"id": job_id, "status": "deleted"}
+
+    def delete_jobs(self, query: Query, body: Any, **_: Any) -> Dict[str, Any]:
+        """``DELETE /jobs`` (many), all-or-nothing."""
+        ids = self._known(_ids(query, body))
+        self.manager.delete(ids)
+        return {"ids": ids, "status": "deleted"}
+
+    def cancel_job(self, job_id: str, **_: Any) -> Dict[str, Any]:
+        """``PUT /jobs/{id}/status/cancel``: answers the status after the attempt (section 8.2)."""
+        record = self.manager.cancel(job_id)
+        if record is None:
+            raise ApiError(404, f"Job {job_id} not found.")
+        return {"id": job_id, "status": record["status"]}
+
+    def cancel_jobs(self, query: Query, body: Any, **_: Any) -> Dict[str, Any]:
+        """``PUT /jobs/status/cancel``: documented shape plus each job's resulting status."""
+        ids = self._known(_ids(query, body))
+        jobs = []
+        for job_id in ids:
+            record = self.manager.cancel(job_id)
+            jobs.append({"id": job_id, "status": record["status"] if record else "deleted"})
+        return {"ids": ids, "status": "canceled", "jobs": jobs}
+
+    def _known(self, ids: List[str]) -> List[str]:
+        missing = [i for i in ids if self.manager.store.get(i) is None]
+        if missing:
+            raise ApiError(404, f"Job(s) not found: {', '.join(missing)}; nothing was changed.")
+        return ids
+
+    def results(self, job_id: str, query: Query, **_: Any) -> Dict[str, Any]:
+        """``GET /jobs/{id}/results[?sharpen=true|false]`` (sections 2.8, 6)."""
+        sharpen_value = (_single(query, "sharpen") or "false").strip().lower()
+        if sharpen_value not in ("true", "false", "1", "0"):
+            raise ApiError(400, f"'sharpen' must be true or false, got {sharpen_value!r}.")
+        record = self._job(job_id)
+        if record["status"] != "completed":
+            detail = ""
+            if record["status"] == "failed" and record.get("failure"):
+                detail = f" ({record['failure'].get('code')}: {record['failure'].get('error')})"
+            raise ApiError(
+                400,
+                f"Job {job_id} is {record['status']}{detail}; results exist only for "
+                "completed jobs.",
+            )
+        return render_results(record, sharpen=sharpen_value in ("true", "1"))
+
+    # ----------------------------------------------------------------- catalog
+    def backends(self, **_: Any) -> List[Dict[str, Any]]:
+        """``GET /backends``: a bare array, no auth (section 2.9)."""
+        return self.catalog.backends()
+
+    def char_current(self, backend: str, **_: Any) -> Dict[str, Any]:
+        """``GET /characterizations/backends/{backend}/current`` (QPUs only)."""
+        current = self.catalog.current(backend)
+        if current is None:
+            raise ApiError(404, f"No characterization for backend {backend!r}.")
+        return current
+
+    def char_history(self, backend: str, query: Query, **_: Any) -> Dict[str, Any]:
+        """``GET /characterizations/backends/{backend}?start=&end=&limit=&page=``."""
+        params = {
+            "start_ms": _single(query, "start"),
+            "end_ms": _single(query, "end"),
+        }
+        bounds = {k: _int_param(v, k[:-3], 0) for k, v in params.items() if v is not None}
+        limit = _int_param(_single(query, "limit") or 10, "limit", 1, 10)
+        page = _int_param(_single(query, "page") or 1, "page", 1)
+        history = self.catalog.history(backend, limit=limit, page=page, **bounds)
+        if history is None:
+            raise ApiError(404, f"No characterizations for backend {backend!r}.")
+        return history
+
+    def char_by_id(self, char_id: str, **_: Any) -> Dict[str, Any]:
+        """``GET /characterizations/{id}``."""
+        found = self.catalog.by_id(char_id)
+        if found is None:
+            raise ApiError(404, f"Characterization {char_id} not found.")
+        return found
+
+    def calibration(self, **_: Any) -> Dict[str, Any]:
+        """Legacy ``GET /calibrations/current`` (Cirq, section 2.11)."""
+        return self.catalog.legacy_calibration()
+
+    # ----------------------------------------------------------------- admin
+    def admin_stats(self, **_: Any) -> Dict[str, Any]:
+        """``GET /_emulator/stats``: request counters, jobs created, duplicates, faults."""
+        snapshot = self.stats.snapshot()
+        snapshot["faults"] = [rule.to_dict() for rule in self.faults.rules]
+        return snapshot
+
+    def admin_faults(self, **_: Any) -> Dict[str, Any]:
+        """``GET /_emulator/faults``."""
+        return {"faults": [rule.to_dict() for rule in self.faults.rules]}
+
+    def admin_add_faults(self, body: Any, **_: Any) -> Dict[str, Any]:
+        """``POST /_emulator/faults``: body ``{"faults": [spec|object...], "replace": bool}``.
+
+        A bare list, a single spec string or a single rule object are accepted too.
+        """
+        replace = isinstance(body, dict) and bool(body.get("replace"))
+        if isinstance(body, dict) and "faults" in body:
+            body = body["faults"]
+        specs = body if isinstance(body, list) else [body]
+        try:
+            checker = FaultInjector()
+            for spec in specs:
+                checker.add_spec(spec)  # validate everything before changing anything
+        except (TypeError, ValueError) as exc:
+            raise ApiError(400, f"Invalid fault: {exc}") from None
+        if replace:
+            self.faults.clear()
+        for spec in specs:
+            self.faults.add_spec(spec)
+        return self.admin_faults()
+
+    def admin_clear_faults(self, **_: Any) -> Dict[str, Any]:
+        """``DELETE /_emulator/faults``."""
+        self.faults.clear()
+        return {"faults": []}
+
+    def admin_reset(self, **_: Any) -> Dict[str, Any]:
+        """``POST /_emulator/reset``: forget all jobs, counters and faults."""
+        if self.on_reset is not None:
+            self.on_reset()
+        return {"status": "reset"}

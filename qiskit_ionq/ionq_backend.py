@@ -1,0 +1,546 @@
+"""IonQ backends: the cloud simulator and the trapped-ion QPUs.
+
+A backend knows its name, gateset, qubit count and run options; ``run`` validates the options,
+serializes through :mod:`qiskit_ionq.serializer` and submits through the client. It holds no
+wire format itself. The Qiskit base class (``BackendV1`` below Qiskit 2, ``BackendV2`` from
+Qiskit 2 on) comes from :mod:`qiskit_ionq._qiskit_compat`, the only module that knows which
+Qiskit line is installed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import numbers
+import warnings
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+
+from qiskit.circuit import QuantumCircuit
+from qiskit.circuit import library as lib
+from qiskit.providers import Options
+
+from . import _qiskit_compat as compat
+from .constants import (
+    MAX_SHOTS,
+    MIN_SHOTS,
+    NOISE_MODEL_QUBITS,
+    NOISE_MODELS,
+    TARGET_QUBITS,
+    ErrorMitigation,
+)
+from .exceptions import IonQBackendError, IonQCircuitError, IonQInvalidOptionError
+from .ionq_gates import GPI2Gate, GPIGate, MSGate, ZZGate
+from .version import __version__
+
+__all__ = [
+    "Calibration",
+    "IonQBackend",
+    "IonQSimulatorBackend",
+    "IonQQPUBackend",
+    "GATESET_MAP",
+    "QPU_MAX_SHOTS",
+]
+
+QPU_MAX_SHOTS = 10_000  # what IonQ advertises for its QPUs; guards a billed typo
+
+# Basis gates per gateset, as Qiskit instruction names (what ``transpile`` targets).
+GATESET_MAP: Dict[str, List[str]] = {
+    "qis": [
+        "ccx",
+        "ch",
+        "cp",
+        "crx",
+        "cry",
+        "crz",
+        "csx",
+        "cx",
+        "cy",
+        "cz",
+        "h",
+        "id",
+        "mcp",
+        "mcx",
+        "measure",
+        "p",
+        "rx",
+        "rxx",
+        "ry",
+        "ryy",
+        "rz",
+        "rzz",
+        "s",
+        "sdg",
+        "swap",
+        "sx",
+        "sxdg",
+        "t",
+        "tdg",
+        "x",
+        "y",
+        "z",
+    ],  # fmt: skip
+    "native": ["gpi", "gpi2", "ms", "zz", "measure"],
+}
+
+
+# Qiskit 1.x's transpile converts a BackendV1 to a Target and drops basis names it has no
+# gate for, so native gates are described as GateConfig entries (name, parameters, and a
+# coupling map, which the converter reads as the qubits the gate acts on: all of them).
+_NATIVE_GATE_PARAMS = {
+    "gpi": (["phi"], 1),
+    "gpi2": (["phi"], 1),
+    "ms": (["phi0", "phi1", "theta"], 2),
+    "zz": (["theta"], 2),
+}
+
+
+def _native_gate_config(name: str, n_qubits: int) -> Dict[str, Any]:
+    params, width = _NATIVE_GATE_PARAMS[name]
+    if width == 1:
+        pairs = [[q] for q in range(n_qubits)]
+    else:
+        pairs = [[a, b] for a in range(n_qubits) for b in range(n_qubits) if a != b]
+    return {"name": name, "parameters": params, "qasm_def": f"gate {name}", "coupling_map": pairs}
+# Variable-width gates the serializer accepts but a fixed-width basis cannot name.
+_VARIADIC = {"mcx", "mcp"}
+
+
+def _native_basis(target: str) -> List[str]:
+    # Fact sheet 4.5: MS is the Aria/Harmony-class entangler, ZZ the Forte-class one; the
+    # simulator accepts both.
+    if target.startswith("qpu.forte"):
+        return ["gpi", "gpi2", "zz", "measure"]
+    if target.startswith("qpu"):
+        return ["gpi", "gpi2", "ms", "measure"]
+    return list(GATESET_MAP["native"])
+
+
+def _target_instructions(basis: Sequence[str]) -> List[Any]:
+    """Gate instances for a Qiskit-2 ``Target`` built from basis-gate names."""
+    a = compat.angle
+    table = {
+        "ccx": lambda: lib.CCXGate(), "ch": lambda: lib.CHGate(),
+        "cp": lambda: lib.CPhaseGate(a("λ")), "crx": lambda: lib.CRXGate(a("θ")),
+        "cry": lambda: lib.CRYGate(a("θ")), "crz": lambda: lib.CRZGate(a("θ")),
+        "csx": lambda: lib.CSXGate(), "cx": lambda: lib.CXGate(), "cy": lambda: lib.CYGate(),
+        "cz": lambda: lib.CZGate(), "h": lambda: lib.HGate(), "id": lambda: lib.IGate(),
+        "p": lambda: lib.PhaseGate(a("λ")), "rx": lambda: lib.RXGate(a("θ")),
+        "rxx": lambda: lib.RXXGate(a("θ")), "ry": lambda: lib.RYGate(a("θ")),
+        "ryy": lambda: lib.RYYGate(a("θ")), "rz": lambda: lib.RZGate(a("φ")),
+        "rzz": lambda: lib.RZZGate(a("θ")), "s": lambda: lib.SGate(),
+        "sdg": lambda: lib.SdgGate(), "swap": lambda: lib.SwapGate(), "sx": lambda: lib.SXGate(),
+        "sxdg": lambda: lib.SXdgGate(), "t": lambda: lib.TGate(), "tdg": lambda: lib.TdgGate(),
+        "x": lambda: lib.XGate(), "y": lambda: lib.YGate(), "z": lambda: lib.ZGate(),
+        "gpi": lambda: GPIGate(a("φ")), "gpi2": lambda: GPI2Gate(a("φ")),
+        "ms": lambda: MSGate(a("φ0"), a("φ1"), a("θ")), "zz": lambda: ZZGate(a("θ")),
+    }  # fmt: skip
+    return [table[name]() for name in basis if name in table]
+
+
+class Calibration:
+    """A QPU's current characterization (``GET /characterizations/backends/<qpu>/current``).
+
+    Attributes:
+        uuid: the characterization id.
+        num_qubits: qubits characterized.
+        target: the QPU (``qpu.aria-1``).
+        calibration_time: when it was measured (timezone-aware UTC datetime).
+        fidelities: ``{"1q": {"mean": ...}, "2q": {...}, "spam": {...}}``.
+        timings: ``{"t1", "t2", "1q", "2q", "readout", "reset"}`` in seconds.
+        connectivity: pairs of qubits that support two-qubit gates.
+    """
+
+    def __init__(self, data: Dict[str, Any]) -> None:
+        self._data = dict(data)
+
+    @property
+    def uuid(self) -> Optional[str]:
+        return self._data.get("id")
+
+    @property
+    def num_qubits(self) -> int:
+        return int(self._data.get("qubits", 0))
+
+    @property
+    def target(self) -> Optional[str]:
+        # Fact sheet 2.10 / 8.15: doc renderings disagree between "backend" and "target".
+        return self._data.get("backend", self._data.get("target"))
+
+    @property
+    def calibration_time(self) -> Optional[_dt.datetime]:
+        date = self._data.get("date")
+        if date is None:
+            return None
+        if isinstance(date, str):  # ISO string in the legacy calibrations API (8.15)
+            return _dt.datetime.fromisoformat(date.replace("Z", "+00:00"))
+        return _dt.datetime.fromtimestamp(float(date), tz=_dt.timezone.utc)
+
+    @property
+    def fidelities(self) -> Dict[str, Any]:
+        return dict(self._data.get("fidelity", {}))
+
+    @property
+    def timings(self) -> Dict[str, Any]:
+        return dict(self._data.get("timing", {}))
+
+    @property
+    def connectivity(self) -> List[tuple]:
+        return [tuple(pair) for pair in self._data.get("connectivity", [])]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The raw characterization as the API returned it."""
+        return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"<Calibration {self.target} {self.uuid} at {self.calibration_time}>"
+
+
+class IonQBackend(compat.BackendBase):  # type: ignore[misc]
+    """Base class of IonQ backends (see the module docstring for the Qiskit base class)."""
+
+    _is_simulator = False
+
+    def __init__(
+        self,
+        configuration: Any = None,
+        provider: Any = None,
+        gateset: str = "qis",
+        **fields: Any,
+    ) -> None:
+        if isinstance(configuration, dict):
+            configuration = compat.make_configuration(**configuration)
+        if gateset not in GATESET_MAP:
+            raise IonQBackendError(
+                f"Unknown gateset {gateset!r}: use 'qis' (standard gates, compiled by IonQ) "
+                "or 'native' (GPI/GPI2/MS/ZZ)."
+            )
+        self._gateset = gateset
+        self._provider_ref = provider
+        self._client: Any = None
+        self._target_cache: Any = None
+        compat.init_backend(self, configuration, provider, self._default_options)
+        if fields:
+            self.set_options(**fields)
+
+    # -- identity -----------------------------------------------------------------------
+    def gateset(self) -> str:
+        """``"qis"`` (standard gates, compiled by IonQ) or ``"native"`` (GPI/GPI2/MS/ZZ)."""
+        return self._gateset
+
+    def configuration(self) -> Any:
+        """Static description: basis gates, ``n_qubits``, ``simulator``, ``max_shots``."""
+        return self._ionq_configuration
+
+    @property
+    def _backend_name(self) -> str:
+        return str(self._ionq_configuration.backend_name)
+
+    @property
+    def api_target(self) -> str:
+        """The API's ``target`` string for this backend (``simulator``, ``qpu.aria-1``...)."""
+        name = self._backend_name
+        name = name[len("ionq_") :] if name.startswith("ionq_") else name
+        return name
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}('{self._backend_name}', gateset='{self._gateset}')>"
+
+    # Qiskit 2 (BackendV2) needs these two; BackendV1 ignores them.
+    @property
+    def target(self) -> Any:
+        """Qiskit-2 ``Target``: all-to-all, this backend's qubits and the gateset's gates."""
+        if self._target_cache is None:
+            cfg = self._ionq_configuration
+            self._target_cache = compat.make_target(
+                cfg.n_qubits, _target_instructions(cfg.basis_gates), self._backend_name
+            )
+        return self._target_cache
+
+    @property
+    def max_circuits(self) -> Optional[int]:
+        """No documented limit on circuits per multi-circuit job."""
+        return None
+
+    # -- options ------------------------------------------------------------------------
+    @classmethod
+    def _default_options(cls) -> Options:
+        return Options(
+            shots=1024,
+            job_settings=None,
+            error_mitigation=None,
+            extra_metadata=None,
+            extra_query_params=None,
+            ionq_compiler_synthesis=False,
+            memory=False,
+        )
+
+    def set_options(self, **fields: Any) -> None:
+        """Set default run options, validated before anything is sent."""
+        self._validate_options(fields, warn_unknown=False)
+        unknown = [k for k in fields if not hasattr(self.options, k)]
+        if unknown:
+            raise IonQInvalidOptionError(
+                f"Unknown option(s) {unknown} for {self._backend_name}; valid options are "
+                f"{sorted(dict(self._default_options().items()))}."
+            )
+        self.options.update_options(**fields)
+
+    def _validate_options(self, options: Dict[str, Any], warn_unknown: bool = True) -> None:
+        known = set(dict(self._default_options().items()))
+        # Options Qiskit's own tools pass (primitives, execute) that do not apply to IonQ.
+        ignorable = {"seed_simulator", "meas_level", "init_qubits", "rep_delay"}
+        for key in options:
+            if key not in known and warn_unknown and key not in ignorable:
+                warnings.warn(
+                    f"Option {key} is not used by this backend ({self._backend_name}).",
+                    UserWarning,
+                    stacklevel=4,
+                )
+        if "shots" in options:
+            shots = options["shots"]
+            max_shots = int(self._ionq_configuration.max_shots)
+            if isinstance(shots, bool) or not isinstance(shots, numbers.Integral):
+                if isinstance(shots, float) and shots.is_integer():
+                    raise IonQInvalidOptionError(
+                        f"shots must be an integer, got {shots!r}; use shots={int(shots)}."
+                    )
+                raise IonQInvalidOptionError(
+                    f"shots must be a positive integer, got {shots!r} ({type(shots).__name__})."
+                )
+            if not MIN_SHOTS <= int(shots) <= max_shots:
+                raise IonQInvalidOptionError(
+                    f"shots={shots} is out of range for {self._backend_name}: use "
+                    f"{MIN_SHOTS} to {max_shots} shots."
+                )
+        em = options.get("error_mitigation")
+        if em is not None and not isinstance(em, ErrorMitigation):
+            if not (isinstance(em, dict) and set(em) <= {"debias"}):
+                raise IonQInvalidOptionError(
+                    f"error_mitigation must be ErrorMitigation.DEBIASING, "
+                    f"ErrorMitigation.NO_DEBIASING or {{'debias': bool}}, got {em!r}."
+                )
+        for key in ("job_settings", "extra_metadata", "extra_query_params"):
+            value = options.get(key)
+            if value is not None and not isinstance(value, dict):
+                raise IonQInvalidOptionError(f"{key} must be a dict or None, got {value!r}.")
+
+    # -- services -----------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        """The provider's shared :class:`~qiskit_ionq.ionq_client.IonQClient` (created lazily)."""
+        if self._client is None:
+            provider = self._provider_ref
+            self._client = (
+                provider.client if provider is not None and hasattr(provider, "client")
+                else self.create_client()
+            )  # fmt: skip
+        return self._client
+
+    def create_client(self) -> Any:
+        """A new client from the provider's credentials (or the environment)."""
+        from .ionq_client import IonQClient
+
+        provider = self._provider_ref
+        creds = getattr(provider, "credentials", None) or {}
+        return IonQClient(
+            creds.get("token"),
+            creds.get("url"),
+            getattr(provider, "custom_headers", None),
+        )
+
+    def status(self) -> Any:
+        """Operational status from ``GET /backends`` (no token needed)."""
+        entries = self.client.get_backends()
+        target = self.api_target
+        entry = next((e for e in entries if e.get("backend") == target), None)
+        if entry is None and target == "qpu":
+            entry = next((e for e in entries if str(e.get("backend", "")).startswith("qpu")), None)
+        if entry is None:
+            return compat.make_status(
+                backend_name=self._backend_name,
+                backend_version=__version__,
+                operational=False,
+                pending_jobs=0,
+                status_msg="not listed by the API",
+            )
+        return compat.make_status(
+            backend_name=self._backend_name,
+            backend_version=__version__,
+            operational=entry.get("status") == "available",
+            pending_jobs=0,
+            status_msg=str(entry.get("status", "")),
+        )
+
+    def calibration(self) -> Optional[Calibration]:
+        """The QPU's current characterization; ``None`` for simulators."""
+        if self._is_simulator:
+            return None
+        return Calibration(self.client.get_calibration_data(self.api_target))
+
+    # -- running ------------------------------------------------------------------------
+    def run(self, circuit: Union[QuantumCircuit, Sequence[QuantumCircuit]], **kwargs: Any) -> Any:
+        """Serialize and submit ``circuit`` (or a list, as ONE multi-circuit job).
+
+        Options are validated before any request; unknown options warn and are ignored.
+        """
+        from .ionq_job import IonQJob
+
+        circuits: List[Any] = list(circuit) if isinstance(circuit, (list, tuple)) else [circuit]
+        if not circuits:
+            raise IonQCircuitError(
+                "backend.run() got an empty list of circuits; pass at least one circuit."
+            )
+        for circ in circuits:
+            if not isinstance(circ, QuantumCircuit):
+                raise IonQCircuitError(
+                    f"backend.run() expects QuantumCircuit objects, got {type(circ).__name__}."
+                )
+        self._validate_options(kwargs)
+        passed = {k: v for k, v in dict(self.options.items()).items()}
+        passed.update({k: v for k, v in kwargs.items() if k in passed})
+        self._check_width(circuits, passed)
+        for circ in circuits:
+            if not any(inst.operation.name == "measure" for inst in circ.data):
+                warnings.warn(
+                    f"Circuit {circ.name!r} has no measurements: its counts will be empty. "
+                    "Add measure() / measure_all() to read out qubits.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        job = IonQJob(
+            self,
+            None,
+            self.client,
+            circuit=circuits if isinstance(circuit, (list, tuple)) else circuit,
+            passed_args=passed,
+        )
+        job.submit()
+        return job
+
+    def _check_width(self, circuits: Iterable[QuantumCircuit], passed: Dict[str, Any]) -> None:
+        limit = int(self._ionq_configuration.n_qubits)
+        where = self._backend_name
+        model = passed.get("noise_model")
+        if self._is_simulator and model and model != "ideal":
+            limit = min(limit, NOISE_MODEL_QUBITS.get(model, limit))
+            where = f"{where} with noise_model={model!r}"
+        for circ in circuits:
+            if circ.num_qubits > limit:
+                raise IonQCircuitError(
+                    f"Circuit {circ.name!r} uses {circ.num_qubits} qubits but {where} has "
+                    f"{limit}. Reduce the circuit width or choose a larger target."
+                )
+
+    def retrieve_job(self, job_id: str) -> Any:
+        """Rebuild a job from server data alone (any process, any tool)."""
+        from .ionq_job import IonQJob
+
+        return IonQJob(self, job_id, self.client)
+
+    def retrieve_jobs(self, job_ids: Iterable[str]) -> List[Any]:
+        """Rebuild several jobs; see :meth:`retrieve_job`."""
+        return [self.retrieve_job(job_id) for job_id in job_ids]
+
+    def cancel_job(self, job_id: str) -> Dict[str, Any]:
+        """Cancel a job by id."""
+        return self.client.cancel_job(job_id)
+
+    def has_valid_mapping(self, circuit: QuantumCircuit) -> bool:
+        """True when every qubit the circuit uses exists on this all-to-all backend."""
+        layout = getattr(circuit, "layout", None) or getattr(circuit, "_layout", None)
+        n = int(self._ionq_configuration.n_qubits)
+        if circuit.num_qubits > n:
+            return False
+        if layout is not None:
+            try:
+                physical = layout.final_index_layout()
+            except Exception:
+                return True
+            return all(0 <= q < n for q in physical)
+        return True
+
+    def with_name(self, name: str, **kwargs: Any) -> IonQBackend:
+        """A copy of this backend under another name (e.g. ``ionq_qpu.aria-1``)."""
+        gateset = kwargs.pop("gateset", self._gateset)
+        backend = type(self)(provider=self._provider_ref, name=name, gateset=gateset)
+        if kwargs:
+            backend.set_options(**kwargs)
+        return backend
+
+
+def _config(name: str, gateset: str, simulator: bool) -> Any:
+    target = name[len("ionq_") :] if name.startswith("ionq_") else name
+    n_qubits = TARGET_QUBITS.get(target, TARGET_QUBITS["qpu"])
+    if gateset == "qis":
+        basis = [g for g in GATESET_MAP["qis"] if g not in _VARIADIC]
+    else:
+        basis = _native_basis(target)
+    gates = [_native_gate_config(g, n_qubits) for g in basis if g in _NATIVE_GATE_PARAMS]
+    return compat.make_configuration(
+        backend_name=name,
+        backend_version=__version__,
+        n_qubits=n_qubits,
+        basis_gates=list(basis),
+        gates=gates,
+        local=False,
+        simulator=simulator,
+        conditional=False,
+        open_pulse=False,
+        memory=True,
+        max_shots=MAX_SHOTS if simulator else QPU_MAX_SHOTS,
+        max_experiments=None,
+        coupling_map=None,
+        description=(
+            "IonQ ideal/noisy simulator" if simulator else f"IonQ trapped-ion QPU {target}"
+        ),
+    )
+
+
+class IonQSimulatorBackend(IonQBackend):
+    """IonQ's cloud simulator: ideal (exact probabilities) or one of the QPU noise models."""
+
+    _is_simulator = True
+
+    def __init__(
+        self,
+        provider: Any = None,
+        name: str = "ionq_simulator",
+        gateset: str = "qis",
+        configuration: Any = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            configuration or _config(name, gateset, simulator=True), provider, gateset, **options
+        )
+
+    @classmethod
+    def _default_options(cls) -> Options:
+        options = super()._default_options()
+        options.update_options(noise_model="ideal", sampler_seed=None)
+        return options
+
+    def _validate_options(self, options: Dict[str, Any], warn_unknown: bool = True) -> None:
+        super()._validate_options(options, warn_unknown)
+        model = options.get("noise_model")
+        if "noise_model" in options and model not in NOISE_MODELS:
+            raise IonQInvalidOptionError(
+                f"Unknown noise_model {model!r}; choose one of {', '.join(NOISE_MODELS)}."
+            )
+        seed = options.get("sampler_seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise IonQInvalidOptionError(f"sampler_seed must be an integer or None, got {seed!r}.")
+
+
+class IonQQPUBackend(IonQBackend):
+    """An IonQ trapped-ion QPU (``ionq_qpu`` or ``ionq_qpu.<system>``)."""
+
+    def __init__(
+        self,
+        provider: Any = None,
+        name: str = "ionq_qpu",
+        gateset: str = "qis",
+        configuration: Any = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            configuration or _config(name, gateset, simulator=False), provider, gateset, **options
+        )

@@ -1,0 +1,328 @@
+"""IonQJob: one submitted (possibly multi-circuit) job, its status and its results.
+
+A job fetches its server data once per poll and stops fetching once the job is final; results
+are fetched once per aggregation choice and cached. Everything needed to rebuild the Qiskit
+result comes from the server (metadata header, registers, children), so a job submitted by
+another process or tool can be retrieved by id alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+from qiskit.circuit import QuantumCircuit
+from qiskit.providers import JobV1
+from qiskit.providers.jobstatus import JOB_FINAL_STATES, JobStatus
+
+from . import _qiskit_compat as compat
+from .constants import AggregationType, APIJobStatus, JobStatusMap
+from .exceptions import (
+    IonQJobError,
+    IonQJobFailureError,
+    IonQJobStateError,
+    IonQJobTimeoutError,
+)
+from .ionq_result import IonQResult
+from .results import ExperimentData, build_experiment, map_output
+from .serializer import build_job_body, decompress_metadata_string_to_dict
+
+__all__ = ["IonQJob", "map_output"]
+
+logger = logging.getLogger("qiskit_ionq")
+
+FIRST_POLL_DELAY = 0.05  # a job the server finishes at once is seen within ~50 ms
+POLL_BACKOFF = 1.5
+
+
+def _api_status(raw: Any, job_id: str) -> JobStatus:
+    try:
+        return JobStatusMap[APIJobStatus(raw).name].value
+    except ValueError:
+        raise IonQJobError(
+            f"The API reported an unknown status {raw!r} for job {job_id}; expected one of "
+            f"{', '.join(s.value for s in APIJobStatus)}. Upgrade qiskit-ionq if IonQ has "
+            "added a status."
+        ) from None
+
+
+def _seed(text: Any) -> Optional[int]:
+    try:
+        return None if text in (None, "None", "") else int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+class IonQJob(JobV1):
+    """A job on an IonQ backend.
+
+    Args:
+        backend: the backend it runs on.
+        job_id: the vendor's job id, or ``None`` for a job not yet submitted.
+        client: the REST client (defaults to ``backend.client``).
+        circuit: the circuit, or list of circuits, this job runs (absent when retrieved).
+        passed_args: run options (shots, sampler_seed, noise_model, ...).
+    """
+
+    _job_id: Optional[str]
+
+    def __init__(
+        self,
+        backend: Any,
+        job_id: Optional[str],
+        client: Any = None,
+        circuit: Union[QuantumCircuit, Sequence[QuantumCircuit], None] = None,
+        passed_args: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        super().__init__(backend, job_id)
+        self._client = client if client is not None else backend.client
+        self.circuit = circuit
+        self._passed_args = dict(passed_args or {})
+        self._job_data: Optional[Dict[str, Any]] = None
+        self._children: Optional[List[Dict[str, Any]]] = None
+        self._body: Optional[Dict[str, Any]] = None
+        self._results: Dict[Tuple[Any, str], IonQResult] = {}
+        self._warned: set = set()
+
+    def __repr__(self) -> str:
+        return f"<IonQJob {self._job_id} on {compat.backend_name(self._backend)}>"
+
+    # -- submission ---------------------------------------------------------------------
+    def submit(self) -> None:
+        """Serialize the circuit(s) and create the job (exactly once, see the client)."""
+        if self._job_id is not None:
+            raise IonQJobStateError(f"Job {self._job_id} was already submitted.")
+        if self.circuit is None:
+            raise IonQJobStateError("This job has no circuit to submit.")
+        args = self._passed_args
+        backend = self._backend
+        circuits = list(self.circuit) if isinstance(self.circuit, (list, tuple)) else self.circuit
+        self._body = build_job_body(
+            circuits if isinstance(circuits, list) else [circuits],
+            target=backend.api_target,
+            gateset=backend.gateset(),
+            shots=int(args.get("shots", 1024)),
+            noise_model=args.get("noise_model"),
+            sampler_seed=args.get("sampler_seed"),
+            job_settings=args.get("job_settings"),
+            error_mitigation=args.get("error_mitigation"),
+            extra_metadata=args.get("extra_metadata"),
+            extra_query_params=args.get("extra_query_params"),
+            ionq_compiler_synthesis=bool(args.get("ionq_compiler_synthesis", False)),
+        )
+        response = self._client.submit_job(self._body)
+        self._job_id = str(response["id"])
+        logger.info("Submitted job %s to %s", self._job_id, backend.api_target)
+
+    # -- status -------------------------------------------------------------------------
+    def _refresh(self) -> Dict[str, Any]:
+        data = self._job_data
+        if data is not None and str(data.get("status")) in ("completed", "failed", "canceled"):
+            return data  # final: the server data no longer changes
+        if self._job_id is None:
+            raise IonQJobStateError("This job has not been submitted yet.")
+        self._job_data = data = self._client.retrieve_job(self._job_id)
+        return data
+
+    def _emit_warnings(self, data: Dict[str, Any]) -> None:
+        messages = ((data.get("warning") or {}).get("messages")) or []
+        for message in messages:
+            if message not in self._warned:
+                self._warned.add(message)
+                warnings.warn(f"IonQ job {self._job_id}: {message}", UserWarning, stacklevel=3)
+
+    def status(self, detailed: bool = False) -> Any:
+        """The job's Qiskit ``JobStatus`` (one GET unless the job is already final).
+
+        Raises:
+            IonQJobFailureError: the vendor reports the job as failed (carries its code).
+
+        With ``detailed=True`` returns ``{"status": JobStatus, "children": [{"id", "status"}]}``
+        with one entry per circuit of a multi-circuit job.
+        """
+        data = self._refresh()
+        self._emit_warnings(data)
+        status = _api_status(data.get("status"), str(self._job_id))
+        if status is JobStatus.ERROR:
+            failure = data.get("failure") or {}
+            code, text = failure.get("code"), failure.get("error", "")
+            raise IonQJobFailureError(
+                f"Job {self._job_id} failed: {code}: {text}", error_code=code, error_message=text
+            )
+        if not detailed:
+            return status
+        children = [
+            {
+                "id": child.get("id"),
+                "status": _api_status(child.get("status"), str(child.get("id"))),
+            }
+            for child in self._child_data(refresh=True)
+        ]
+        return {"status": status, "children": children}
+
+    def _child_data(self, refresh: bool = False) -> List[Dict[str, Any]]:
+        data = self._job_data or self._refresh()
+        ids = list(data.get("children") or [])
+        if self._children is None or refresh:
+            self._children = [self._client.retrieve_job(child) for child in ids]
+        return self._children
+
+    def cancel(self) -> bool:
+        """Ask the API to cancel the job; True when it is (or already was) cancelled."""
+        if self._job_id is None:
+            raise IonQJobStateError("This job has not been submitted yet.")
+        response = self._client.cancel_job(self._job_id)
+        self._job_data = None
+        return str(response.get("status")) == "canceled"
+
+    def wait_for_final_state(
+        self,
+        timeout: Optional[float] = None,
+        wait: float = 5,
+        callback: Optional[Callable[[str, JobStatus, IonQJob], None]] = None,
+    ) -> None:
+        """Poll until the job is final: after ~50 ms at first, backing off to ``wait`` seconds.
+
+        Raises:
+            IonQJobTimeoutError: (a Qiskit ``JobTimeoutError``) when ``timeout`` passes first.
+            IonQJobFailureError: when the job fails.
+        """
+        start = time.monotonic()
+        deadline = None if timeout is None else start + float(timeout)
+        delay = min(FIRST_POLL_DELAY, float(wait))
+        while True:
+            status = self.status()
+            if callback is not None:
+                callback(str(self._job_id), status, self)
+            if status in JOB_FINAL_STATES:
+                return
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                raise IonQJobTimeoutError(
+                    f"Timed out after {timeout} s waiting for job {self._job_id} "
+                    f"(last status: {status.name}). Call job.result(timeout=...) again later, "
+                    "or retrieve it with backend.retrieve_job(job_id)."
+                )
+            pause = delay if deadline is None else min(delay, max(deadline - now, 0.0))
+            logger.debug("Job %s is %s; polling again in %.3f s", self._job_id, status.name, pause)
+            time.sleep(pause)
+            delay = min(delay * POLL_BACKOFF, float(wait))
+
+    # -- results ------------------------------------------------------------------------
+    def result(  # type: ignore[override]
+        self,
+        sharpen: Union[bool, AggregationType, None] = None,
+        extra_query_params: Optional[Dict[str, Any]] = None,
+        timeout: Optional[float] = None,
+        wait: float = 5,
+        callback: Optional[Callable[..., None]] = None,
+        **_: Any,
+    ) -> IonQResult:
+        """Wait for the job and return its :class:`IonQResult` (cached per aggregation).
+
+        Args:
+            sharpen: ``True`` (or ``AggregationType.PLURALITY``) for plurality aggregation of a
+                debiased job, ``False``/``AVERAGE`` for the average, ``None`` for the default.
+            extra_query_params: extra query parameters for the results request.
+            timeout: seconds to wait at most (``IonQJobTimeoutError`` after).
+            wait: longest pause between polls.
+            callback: ``callback(job_id, status, job)`` after each poll.
+        """
+        if isinstance(sharpen, AggregationType):
+            sharpen = sharpen is AggregationType.PLURALITY
+        key = (sharpen, json.dumps(extra_query_params or {}, sort_keys=True, default=str))
+        if key in self._results:
+            return self._results[key]
+        self.wait_for_final_state(timeout=timeout, wait=wait, callback=callback)
+        data = self._refresh()
+        if data.get("status") == "canceled":
+            raise IonQJobStateError(
+                f"Job {self._job_id} was cancelled, so it has no results. Submit it again."
+            )
+        raw = self._client.get_results(
+            self._job_id, sharpen=sharpen, extra_query_params=extra_query_params
+        )
+        result = self._build_result(data, raw)
+        self._results[key] = result
+        return result
+
+    def _build_result(self, data: Dict[str, Any], raw: Dict[str, Any]) -> IonQResult:
+        metadata = data.get("metadata") or {}
+        shots = int(
+            metadata.get("shots") or data.get("shots") or self._passed_args.get("shots") or 1024
+        )
+        seed = _seed(metadata.get("sampler_seed"))
+        noise_model = (data.get("noise") or {}).get("model") or "ideal"
+        sample = data.get("target") == "simulator" and noise_model == "ideal"
+        header_blob = metadata.get("qiskit_header")
+        headers: Any = decompress_metadata_string_to_dict(header_blob) if header_blob else None
+        children = list(data.get("children") or [])
+        multi = int(data.get("circuits") or 1) > 1 or (
+            len(children) > 1 or (children and isinstance(next(iter(raw.values()), None), dict))
+        )
+        if multi:
+            # Pair histograms with circuits by child id, in the parent's `children` order:
+            # relying on the JSON key order (as older clients did) silently scrambles results
+            # if anything between the server and us reorders keys (fact sheet 7.5).
+            ids = children or list(raw)
+            histograms = [raw[c] for c in ids]
+            header_list = headers if isinstance(headers, list) else [None] * len(ids)
+            meas_maps = self._child_meas_maps(ids)
+        else:
+            histograms = [raw]
+            header_list = [headers if not isinstance(headers, list) else headers[0]]
+            meas_maps = [self._single_meas_map(data)]
+        width = int(data.get("qubits") or 0)
+        experiments: List[ExperimentData] = []
+        for hist, header, meas_map in zip(histograms, header_list, meas_maps):
+            n = int((header or {}).get("n_qubits") or width or _width_of(hist))
+            experiments.append(
+                build_experiment(
+                    hist,
+                    header=header,
+                    meas_map=meas_map,
+                    num_qubits=n,
+                    shots=shots,
+                    sample=sample,
+                    seed=seed,
+                )  # fmt: skip
+            )
+        execution_ms = data.get("execution_time")
+        return IonQResult.from_experiments(
+            backend_name=compat.backend_name(self._backend),
+            backend_version=str(getattr(self._backend.configuration(), "backend_version", "")),
+            job_id=str(self._job_id),
+            experiments=experiments,
+            time_taken=None if execution_ms is None else float(execution_ms) / 1000.0,
+        )
+
+    def _single_meas_map(self, data: Dict[str, Any]) -> Optional[List[Optional[int]]]:
+        registers = data.get("registers")
+        if isinstance(registers, dict) and "meas_mapped" in registers:
+            return registers["meas_mapped"]
+        if self._body is not None:
+            return (self._body.get("registers") or {}).get("meas_mapped")
+        return None
+
+    def _child_meas_maps(self, ids: List[str]) -> List[Optional[List[Optional[int]]]]:
+        if self._body is not None and "circuits" in self._body.get("input", {}):
+            entries = self._body["input"]["circuits"]
+            return [(e.get("registers") or {}).get("meas_mapped") for e in entries]
+        # Retrieved job: each child carries its own registers (fact sheet 5.3).
+        return [(child.get("registers") or {}).get("meas_mapped") for child in self._child_data()]
+
+    def get_counts(self, circuit: Any = None) -> Any:
+        """Counts of ``circuit`` (index, name or circuit object; ``None`` = the only one)."""
+        return self.result().get_counts(circuit)
+
+    def get_probabilities(self, circuit: Any = None) -> Any:
+        """Probabilities of ``circuit``, with the same keys as :meth:`get_counts`."""
+        return self.result().get_probabilities(circuit)
+
+
+def _width_of(histogram: Dict[str, Any]) -> int:
+    keys = [int(k) for k in histogram] if histogram else [0]
+    return max(1, max(keys).bit_length())

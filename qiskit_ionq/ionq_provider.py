@@ -1,0 +1,129 @@
+"""The entry point: ``IonQProvider().get_backend("ionq_simulator")``.
+
+Building a provider makes no request (a notebook cell that only builds a provider can never
+hang); the token is checked when the first request that needs it is made.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Dict, List, Optional
+
+from qiskit.providers.exceptions import QiskitBackendNotFoundError
+
+from . import _qiskit_compat as compat
+from .constants import TARGET_QUBITS
+from .ionq_backend import IonQBackend, IonQQPUBackend, IonQSimulatorBackend
+from .ionq_client import IonQClient, resolve_credentials
+
+__all__ = ["IonQProvider", "resolve_credentials"]
+
+_QPU_SYSTEMS = sorted(t for t in TARGET_QUBITS if t.startswith("qpu."))
+BACKEND_NAMES = ["ionq_simulator", "ionq_qpu"] + [f"ionq_{t}" for t in _QPU_SYSTEMS]
+
+
+def normalize_backend_name(name: str) -> str:
+    """``"simulator"`` -> ``"ionq_simulator"``, ``"qpu.aria-1"`` -> ``"ionq_qpu.aria-1"``."""
+    name = str(name).strip()
+    if not name.startswith("ionq_") and (name == "simulator" or name.split(".")[0] == "qpu"):
+        name = f"ionq_{name}"
+    return name
+
+
+class IonQProvider:
+    """Hands out IonQ backends.
+
+    Args:
+        token: API key; else ``QISKIT_IONQ_API_TOKEN`` (or ``IONQ_API_KEY``) from the environment.
+        url: API base URL; else ``QISKIT_IONQ_API_URL``, else ``https://api.ionq.co/v0.3``.
+        custom_headers: extra HTTP headers (ours win on Authorization/Content-Type/User-Agent).
+    """
+
+    name = "ionq_provider"
+
+    def __init__(
+        self,
+        token: Optional[str] = None,
+        url: Optional[str] = None,
+        custom_headers: Optional[Dict[str, str]] = None,
+    ) -> None:
+        self.credentials = resolve_credentials(token, url)
+        self.custom_headers = dict(custom_headers or {})
+        self._client: Optional[IonQClient] = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<IonQProvider url={self.credentials.get('url')!r}>"
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # The token must never reach a pickle; an unpickled provider re-reads the environment.
+        state = dict(self.__dict__)
+        state["credentials"] = {"url": self.credentials.get("url"), "token": None}
+        state["_client"] = None
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.credentials = resolve_credentials(None, state["credentials"].get("url"))
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> IonQClient:
+        """One client (one connection pool) shared by all this provider's backends."""
+        with self._lock:
+            if self._client is None:
+                self._client = IonQClient(
+                    self.credentials.get("token"), self.credentials.get("url"), self.custom_headers
+                )
+            return self._client
+
+    def _make(self, name: str, gateset: str = "qis", **options: Any) -> IonQBackend:
+        if name == "ionq_simulator":
+            return IonQSimulatorBackend(provider=self, name=name, gateset=gateset, **options)
+        return IonQQPUBackend(provider=self, name=name, gateset=gateset, **options)
+
+    def backends(
+        self,
+        name: Optional[str] = None,
+        filters: Optional[Callable[[IonQBackend], bool]] = None,
+        **kwargs: Any,
+    ) -> List[IonQBackend]:
+        """Backends matching ``name``, ``filters`` (a predicate) and configuration fields.
+
+        Example: ``provider.backends(simulator=False)`` lists the QPUs.
+        """
+        gateset = kwargs.pop("gateset", "qis")
+        names = BACKEND_NAMES if name is None else [normalize_backend_name(name)]
+        out = [self._make(n, gateset) for n in names if n in BACKEND_NAMES]
+        for key, value in kwargs.items():
+            out = [b for b in out if getattr(b.configuration(), key, object()) == value]
+        if filters is not None:
+            out = [b for b in out if filters(b)]
+        return out
+
+    def get_backend(
+        self, name: Optional[str] = None, gateset: str = "qis", **options: Any
+    ) -> IonQBackend:
+        """One backend by name (``ionq_`` prefix optional), gateset and default run options."""
+        if name is None:
+            raise QiskitBackendNotFoundError(
+                f"No backend name given; choose one of: {', '.join(BACKEND_NAMES)}."
+            )
+        full = normalize_backend_name(name)
+        if full not in BACKEND_NAMES:
+            raise QiskitBackendNotFoundError(
+                f"No IonQ backend named {name!r}. Valid names: {', '.join(BACKEND_NAMES)} "
+                "(the 'ionq_' prefix may be omitted)."
+            )
+        return self._make(full, gateset, **options)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IonQProvider) and other.credentials == self.credentials
+
+    __hash__ = object.__hash__
+
+
+def backend_name(backend: Any) -> str:
+    """The backend's name on every Qiskit line (re-exported for tools)."""
+    return compat.backend_name(backend)

@@ -1,0 +1,491 @@
+"""The one HTTP seam of qiskit_ionq: a pooled session, timeouts, retries and error wrapping.
+
+This is the only module of the package that imports ``requests`` or ``urllib3``
+(docs/design.md). It knows nothing of IonQ routes or bodies: :mod:`qiskit_ionq.ionq_client`
+builds those. What it guarantees:
+
+* one ``requests.Session`` (one connection pool) per transport, shared safely by threads;
+* an explicit (connect, read) timeout on every request;
+* bounded retries (attempts and total time, :mod:`qiskit_ionq.retry`) that honour
+  ``Retry-After``, with an injectable ``sleep``/``clock``/``rng`` so tests never sleep;
+* a POST whose request may have reached the server is never repeated here: it raises
+  :class:`AmbiguousRequestError` so the client can reconcile;
+* no ``requests``/``urllib3`` exception escapes, and no message, log record or chained
+  exception carries the ``Authorization`` header.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import json
+import logging
+import platform
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+
+from .exceptions import (
+    IonQAPIError,
+    IonQAuthenticationError,
+    IonQClientError,
+    IonQCredentialsError,
+    IonQError,
+    IonQRequestTimeoutError,
+)
+from .retry import DEFAULT_RETRY_POLICY, Action, Failure, Outcome, RetryPolicy, parse_retry_after
+from .version import __version__
+
+__all__ = [
+    "AmbiguousRequestError",
+    "DEFAULT_TIMEOUT",
+    "PROBE_TIMEOUT",
+    "Reply",
+    "Transport",
+    "get_user_agent",
+    "is_loopback_url",
+]
+
+logger = logging.getLogger("qiskit_ionq")
+
+Timeout = Union[float, Tuple[float, float]]
+#: (connect, read) seconds. qiskit-ionq used 30 s per request (fact sheet section 1.3); a
+#: short connect timeout makes an unreachable host fail fast instead of after 30 s.
+DEFAULT_TIMEOUT: Tuple[float, float] = (5.0, 30.0)
+#: GET /backends is an optional probe (qiskit used 5 s, fact sheet section 1.3, 2.9).
+PROBE_TIMEOUT: Tuple[float, float] = (3.05, 5.0)
+#: Connections kept per host: at least the 8 threads a notebook may submit from.
+POOL_MAXSIZE = 16
+
+_SECRET_HEADERS = ("authorization", "proxy-authorization")
+_API_KEY_RE = re.compile(r"(apiKey\s+)[^\s'\",}]+", re.IGNORECASE)
+_R = requests.exceptions
+_U = urllib3.exceptions
+# Raised before anything is sent and deterministic: repeating cannot help.
+_FATAL_REQUESTS_ERRORS: Tuple[type, ...] = (_R.InvalidURL, _R.MissingSchema, _R.InvalidSchema)
+_FATAL_REQUESTS_ERRORS += (_R.InvalidHeader, _R.URLRequired, _R.TooManyRedirects, _R.SSLError)
+
+
+class AmbiguousRequestError(IonQClientError):
+    """Internal signal: a non-idempotent request may or may not have taken effect.
+
+    Raised only for POST. The client resolves it by reconciliation; should it ever escape it
+    is still an :class:`IonQClientError` with a readable message.
+
+    Attributes:
+        cause: the :class:`IonQError` the attempt ended with (an API error or a network one).
+        resubmit_if_absent: True when, once the request is proven not to have taken effect,
+            repeating it is warranted (a 502/503/504/52x, a timeout or a dropped connection);
+            False for a 500, a genuine server error that is reported as is (spec section 9).
+    """
+
+    def __init__(
+        self, message: str = "", cause: Any = None, resubmit_if_absent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.resubmit_if_absent = resubmit_if_absent
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A finished HTTP exchange, detached from ``requests`` (callers never import it).
+
+    Has the ``status_code``/``headers``/``text``/``reason`` that
+    :meth:`IonQAPIError.from_response` reads.
+    """
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes = field(repr=False)
+    reason: str = ""
+    method: str = "GET"
+    path: str = ""
+    attempts: int = 1
+
+    @property
+    def text(self) -> str:
+        """The body as text (JSON is UTF-8, RFC 8259: never guess the encoding)."""
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """Parse the body as JSON, keeping key order (multi-circuit results rely on it).
+
+        Raises:
+            IonQClientError: the body is not valid JSON (e.g. truncated by a proxy).
+        """
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            snippet = " ".join(self.text.split())[:100]
+            where = f"{self.method} {self.path} (HTTP {self.status_code})"
+            raise IonQClientError(
+                f"The server sent invalid JSON for {where}: {snippet!r}"
+            ) from None
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when ``url``'s host is loopback: 127.0.0.0/8, ::1 or ``localhost``."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def get_user_agent() -> str:
+    """``qiskit-ionq/<ver> (qiskit/<ver>) os/<system> (python/<ver>)`` (fact sheet 1.3).
+
+    Qiskit's version comes from the installed distribution metadata: importing ``qiskit``
+    here just to read ``__version__`` is the compat layer's business, not the transport's.
+    """
+    qiskit_version = "unknown"
+    for dist in ("qiskit", "qiskit-terra"):
+        try:
+            qiskit_version = metadata.version(dist)
+            break
+        except metadata.PackageNotFoundError:
+            continue
+    return (
+        f"qiskit-ionq/{__version__} (qiskit/{qiskit_version}) "
+        f"os/{platform.system() or 'unknown'} (python/{platform.python_version()})"
+    )
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    """Remove every secret (and anything shaped like ``apiKey <key>``) from ``text``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _API_KEY_RE.sub(r"\1***", text)
+
+
+def _secrets_of(headers: Mapping[str, str]) -> Tuple[str, ...]:
+    found = []
+    for name, value in headers.items():
+        if name.lower() in _SECRET_HEADERS and value:
+            found.append(str(value))
+            found.extend(part for part in str(value).split()[1:] if len(part) >= 4)
+    return tuple(found)
+
+
+def _classify_exception(exc: BaseException) -> Tuple[Failure, bool]:
+    """Map a requests/urllib3/socket exception to (what we know was sent, is a timeout)."""
+    if isinstance(exc, _R.ConnectTimeout):
+        return Failure.NOT_SENT, True
+    if isinstance(exc, _R.ReadTimeout):
+        return Failure.MAYBE_SENT, True
+    if isinstance(exc, _FATAL_REQUESTS_ERRORS):
+        return Failure.FATAL, False
+    if isinstance(exc, _R.ProxyError):
+        return Failure.NOT_SENT, False  # the proxy refused us: the origin saw nothing
+    reason: Any = exc.args[0] if isinstance(exc, _R.ConnectionError) and exc.args else None
+    if isinstance(reason, _U.MaxRetryError):
+        reason = reason.reason
+    if isinstance(reason, _U.NewConnectionError):
+        return Failure.NOT_SENT, False  # refused, unreachable or DNS (NameResolutionError)
+    if isinstance(reason, _U.ConnectTimeoutError):
+        return Failure.NOT_SENT, True
+    if isinstance(reason, _U.ProxyError):
+        return Failure.NOT_SENT, False
+    if isinstance(reason, _U.ReadTimeoutError):
+        return Failure.MAYBE_SENT, True  # requests re-raises body read timeouts this way
+    # Reset/dropped after sending, truncated or undecodable body, anything unknown: we
+    # cannot prove the server did not act, so assume it may have.
+    return Failure.MAYBE_SENT, False
+
+
+def _describe(exc: BaseException, secrets: Sequence[str]) -> str:
+    """``<innermost exception type>: <text>``, scrubbed of secrets and shortened."""
+    reason: Any = exc
+    if isinstance(exc, _R.RequestException) and exc.args:
+        reason = exc.args[0]
+        if isinstance(reason, _U.MaxRetryError) and reason.reason is not None:
+            reason = reason.reason
+    if not isinstance(reason, BaseException):
+        reason = exc
+    return _scrub(f"{type(reason).__name__}: {reason}", secrets)[:300]
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+class Transport:
+    """Sends requests for a client: pooled, time-bounded, retried, sanitized.
+
+    Args:
+        timeout: default (connect, read) seconds, or one number for both.
+        retry_policy: limits and timings of retries (defaults: :mod:`qiskit_ionq.retry`).
+        allow_insecure_http: permit sending an ``Authorization`` header over ``http://`` to
+            a host that is not loopback. Off by default: the token would cross the network
+            in clear text.
+        pool_maxsize: connections kept per host.
+        sleep: how to wait between attempts (tests inject a recorder).
+        clock: monotonic clock for deadlines (tests inject a fake one).
+        rng: ``uniform(a, b)`` used for jitter.
+
+    The session keeps ``trust_env`` on, so ``HTTPS_PROXY``/``NO_PROXY``,
+    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` and ``.netrc`` work as users expect, and TLS
+    verification is never turned off. ``requests.Session`` is safe to share between threads
+    for sending; the transport adds no mutable state of its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        retry_policy: Optional[RetryPolicy] = None,
+        allow_insecure_http: bool = False,
+        pool_maxsize: int = POOL_MAXSIZE,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[float, float], float] = random.uniform,
+    ) -> None:
+        self.timeout = _as_timeout(timeout)
+        self.policy = retry_policy or DEFAULT_RETRY_POLICY
+        self.allow_insecure_http = bool(allow_insecure_http)
+        self.pool_maxsize = int(pool_maxsize)
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng
+        self.session = self._new_session()
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        # max_retries=0: retries are ours (they must know the method and the deadline);
+        # urllib3's own would silently repeat a POST on some connection errors.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.pool_maxsize, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    def close(self) -> None:
+        """Close pooled connections (the transport stays usable; a new pool is made)."""
+        old, self.session = self.session, self._new_session()
+        old.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Transport timeout={self.timeout} max_attempts={self.policy.max_attempts} "
+            f"total_timeout={self.policy.total_timeout}>"
+        )
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # A session holds sockets and locks: keep the settings, build a new pool on load
+        # (with the default sleep, clock and rng).
+        keys = ("timeout", "allow_insecure_http", "pool_maxsize")
+        return {"retry_policy": self.policy, **{key: getattr(self, key) for key in keys}}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def check_url(self, url: str, sends_credentials: bool) -> None:
+        """Refuse URLs we must not use.
+
+        Raises:
+            IonQClientError: the scheme is not http(s).
+            IonQCredentialsError: credentials would go over plain http to a remote host.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise IonQClientError(
+                f"Invalid IonQ API URL {parts.scheme}://{parts.hostname or ''}: it must start "
+                "with https:// (e.g. https://api.ionq.co/v0.3)."
+            )
+        if (
+            sends_credentials
+            and parts.scheme == "http"
+            and not self.allow_insecure_http
+            and not is_loopback_url(url)
+        ):
+            raise IonQCredentialsError(
+                f"Refusing to send the IonQ API token over plain http:// to {parts.hostname!r}: "
+                "anyone on the network could read it. Use an https:// URL, or pass "
+                "allow_insecure_http=True if this host is on a network you trust."
+            )
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        body: Optional[bytes] = None,
+        timeout: Optional[Timeout] = None,
+        policy: Optional[RetryPolicy] = None,
+        deadline: Optional[float] = None,
+        accept_after_retry: Tuple[int, ...] = (),
+    ) -> Reply:
+        """Send one logical request, retrying as the policy allows; return its 2xx reply.
+
+        Args:
+            method: HTTP method.
+            url: absolute URL.
+            headers: request headers (the ``Authorization`` value is kept out of every error
+                and log record).
+            params: query parameters (a list value repeats the key).
+            body: request body bytes (already JSON-encoded by the caller).
+            timeout: (connect, read) override for this request.
+            policy: retry policy override for this request.
+            deadline: an absolute ``clock()`` time after which no attempt starts, when the
+                caller's own budget is tighter than the policy's ``total_timeout``.
+            accept_after_retry: statuses returned as a reply instead of raised when they
+                arrive after an earlier attempt may have reached the server (a DELETE whose
+                first attempt timed out, then 404: the first one did the work).
+
+        Returns:
+            The reply of a 2xx response (or an ``accept_after_retry`` status).
+
+        Raises:
+            IonQAPIError: a non-2xx status that was not retried or whose retries ran out
+                (:class:`IonQAuthenticationError` for 401/403).
+            IonQClientError: no response (:class:`IonQRequestTimeoutError` for timeouts).
+            AmbiguousRequestError: a POST that may have taken effect (see its docstring).
+            IonQCredentialsError: the URL would expose the token (see :meth:`check_url`).
+        """
+        method = method.upper()
+        headers = dict(headers or {})
+        secrets = _secrets_of(headers)
+        self.check_url(url, bool(secrets))
+        policy = policy or self.policy
+        connect_read = _as_timeout(timeout) if timeout is not None else self.timeout
+        path = _path_of(url)
+        start = self.clock()
+        limit = start + policy.total_timeout
+        if deadline is not None:
+            limit = min(limit, deadline)
+        attempt, previous_delay, maybe_sent_before = 0, None, False
+        send = {"headers": headers, "params": params, "data": body, "timeout": connect_read}
+        while True:
+            attempt += 1
+            reply, failure, error = self._send_once(method, url, path, send, secrets, attempt)
+            retry_after: Optional[float] = None
+            outcome: Outcome
+            if reply is not None:
+                status = reply.status_code
+                if 200 <= status < 300 or (maybe_sent_before and status in accept_after_retry):
+                    return reply
+                error, outcome, kind = _api_error(reply), status, f"HTTP {status}"
+                retry_after = parse_retry_after(reply.headers.get("Retry-After"))
+                # A 5xx may come from a proxy after the origin acted on the request.
+                maybe_sent_before = maybe_sent_before or status >= 500
+            else:
+                assert failure is not None and error is not None
+                outcome, kind = failure, f"{failure.value} ({type(error).__name__})"
+                maybe_sent_before = maybe_sent_before or failure is Failure.MAYBE_SENT
+            action = policy.classify(method, outcome)
+            if action is Action.RECONCILE:
+                raise AmbiguousRequestError(
+                    f"{method} {path} may have reached the server before failing: {error}",
+                    cause=error,
+                    resubmit_if_absent=outcome != 500,
+                )
+            now = self.clock()
+            if action is Action.FAIL or not policy.should_retry(
+                method, outcome, attempt, now - start
+            ):
+                raise error
+            delay = policy.backoff_delay(attempt, retry_after, self.rng, previous_delay)
+            where = (method, path, kind, attempt)
+            if now + delay >= limit:
+                # Sleeping past the deadline would only delay the same error (and a server
+                # asking for more time than we have left will not be ready sooner).
+                left = max(limit - now, 0.0)
+                logger.info("Not retrying %s %s after %s (attempt %d): no time left", *where)
+                logger.debug("Wanted to wait %.2fs; %.2fs left", delay, left)
+                raise error
+            logger.info("Retrying %s %s after %s (attempt %d) in %.2fs", *where, delay)
+            previous_delay = delay
+            self.sleep(delay)
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        send: Dict[str, Any],
+        secrets: Sequence[str],
+        attempt: int,
+    ) -> Tuple[Optional[Reply], Optional[Failure], Optional[IonQError]]:
+        """One attempt. A failure is returned, not raised, so that the caller raises it
+        outside this ``except`` block: the requests exception (whose ``request`` holds the
+        headers) is then neither ``__cause__`` nor ``__context__`` of what the user sees."""
+        logger.debug("%s %s (attempt %d)", method, path, attempt)
+        try:
+            # The API never redirects (fact sheet 1.4); following one would turn a POST into
+            # a GET and could carry the request to an unexpected host.
+            response = self.session.request(method, url, allow_redirects=False, **send)
+            content = response.content
+        except (_R.RequestException, _U.HTTPError, http.client.HTTPException, OSError) as exc:
+            failure, is_timeout = _classify_exception(exc)
+            detail = _describe(exc, secrets)
+        else:
+            status, reason = response.status_code, str(response.reason or "")
+            return (
+                Reply(status, response.headers, content, reason, method, path, attempt),
+                None,
+                None,
+            )
+        error = _network_error(method, path, url, failure, is_timeout, detail, send["timeout"])
+        return None, failure, error
+
+
+def _network_error(
+    method: str,
+    path: str,
+    url: str,
+    failure: Failure,
+    is_timeout: bool,
+    detail: str,
+    timeout: Tuple[float, float],
+) -> IonQClientError:
+    host = urlsplit(url).hostname
+    if is_timeout:
+        which = "connect" if failure is Failure.NOT_SENT else "read"
+        limit = timeout[0] if which == "connect" else timeout[1]
+        return IonQRequestTimeoutError(
+            f"{method} {path} to {host} timed out: the {which} timeout of {limit:g}s expired "
+            f"({detail})."
+        )
+    if failure is Failure.NOT_SENT:
+        advice = "Check the network, the proxy settings (HTTPS_PROXY) and the API URL."
+        return IonQClientError(
+            f"Could not connect to {host} for {method} {path}: {detail}. {advice}"
+        )
+    if failure is Failure.FATAL:
+        advice = (
+            "If a proxy re-signs TLS traffic, point REQUESTS_CA_BUNDLE at its certificate."
+            if "SSL" in detail
+            else "Check the API URL and the custom headers."
+        )
+        return IonQClientError(f"{method} {path} to {host} failed: {detail}. {advice}")
+    return IonQClientError(f"The connection to {host} broke during {method} {path}: {detail}.")
+
+
+def _api_error(reply: Reply) -> IonQAPIError:
+    # Same mapping as IonQAPIError.raise_for_status, minus its IonQRetriableError wrapper:
+    # retrying is decided here, and users must only ever see the API error itself.
+    if reply.status_code in (401, 403):
+        return IonQAuthenticationError.from_response(reply)
+    return IonQAPIError.from_response(reply)
+
+
+def _as_timeout(timeout: Timeout) -> Tuple[float, float]:
+    if isinstance(timeout, (int, float)):
+        return (float(timeout), float(timeout))
+    connect, read = timeout
+    return (float(connect), float(read))

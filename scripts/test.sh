@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The test command (README, and exactly what .ci/run calls).
+#
+# Creates one virtualenv per supported Qiskit line (terra 0.46, 1.4, newest 2.x), installs the
+# package with its test extras into each, runs ruff + mypy once, then the test suite on every
+# line. Slow property/fidelity tests run once, on the newest line. Set QISKIT_LINES to run a
+# subset, e.g. QISKIT_LINES="q2" bash scripts/test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+venvs="$root/.ci-venvs"
+py=${PYTHON:-python3}
+lines=${QISKIT_LINES:-"q046 q14 q2"}
+mkdir -p "$venvs" "$venvs/reports"
+rm -f "$venvs"/reports/*.xml
+
+spec_for() {
+  case "$1" in
+    q046) echo "qiskit==0.46.3 numpy<2" ;;   # terra's Rust extension predates numpy 2's ABI
+    q14) echo "qiskit==1.4.*" ;;
+    q2) echo "qiskit>=2,<3" ;;
+  esac
+}
+
+install() {  # a fresh venv per line; pip keeps the Qiskit the spec pins
+  local name=$1 spec
+  spec=$(spec_for "$name")
+  if [ ! -x "$venvs/$name/bin/python" ]; then "$py" -m venv "$venvs/$name"; fi
+  "$venvs/$name/bin/python" -m pip install -q --disable-pip-version-check $spec -e ".[test,lint]"
+  echo "== $name: $("$venvs/$name/bin/python" -c 'import qiskit, numpy; print("qiskit", qiskit.__version__, "numpy", numpy.__version__)')"
+}
+
+for name in $lines; do install "$name"; done
+newest=${lines##* }
+
+echo "== lint (ruff, ruff format, mypy) on $newest"
+"$venvs/$newest/bin/ruff" check qiskit_ionq test benchmarks scripts
+"$venvs/$newest/bin/ruff" format --check qiskit_ionq test benchmarks scripts
+"$venvs/$newest/bin/mypy" qiskit_ionq
+
+status=0
+for name in $lines; do
+  marker=()
+  if [ "$name" != "$newest" ]; then marker=(-m "not slow"); fi
+  echo "== pytest on $name ${marker[*]:-}"
+  "$venvs/$name/bin/python" -m pytest -p no:cacheprovider "${marker[@]}" \
+      --junitxml="$venvs/reports/$name.xml" || status=$?
+done
+
+"$venvs/$newest/bin/python" scripts/summarize_junit.py "$venvs"/reports/*.xml
+exit $status

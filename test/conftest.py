@@ -1,0 +1,43 @@
+"""Fixtures shared by every layer's tests.
+
+Tests never touch the network beyond 127.0.0.1: end-to-end tests start their own emulator on
+port 0 and stop it afterwards. The environment's IonQ variables are cleared so a developer's
+real token can never leak into (or change) a test run.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from qiskit_ionq.constants import TOKEN_ENV_VARS, URL_ENV_VARS
+
+TEST_TOKEN = "tok-SECRET-8c1f2b7e-do-not-leak"
+
+
+@pytest.fixture(autouse=True)
+def _clean_ionq_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in (*TOKEN_ENV_VARS, *URL_ENV_VARS):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def emulator() -> Iterator[object]:
+    """A fresh emulator on a free loopback port, stopped after the test."""
+    from qiskit_ionq.emulator import IonQEmulator
+
+    emu = IonQEmulator(seed=1234)
+    emu.start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def provider(emulator: object) -> object:
+    """An IonQProvider wired to the fresh emulator with the test token."""
+    from qiskit_ionq import IonQProvider
+
+    return IonQProvider(token=TEST_TOKEN, url=emulator.url)  # type: ignore[attr-defined]

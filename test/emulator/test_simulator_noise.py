@@ -1,0 +1,224 @@
+"""Noisy simulation, QPU targets, debiasing and the simulator's speed."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from qiskit_ionq.emulator import noise
+from qiskit_ionq.emulator.simulator import execute
+
+BELL = [{"gate": "h", "targets": [0]}, {"gate": "x", "controls": [0], "targets": [1]}]
+
+
+def body(circuit, *, target="simulator", model=None, seed=None, shots=1000, **extra):
+    out = {"target": target, "shots": shots, "input": {"qubits": 2, "circuit": circuit}, **extra}
+    if model is not None:
+        out["noise"] = {"model": model, "seed": seed}
+    return out
+
+
+def hist(b, seed=None):
+    (r,) = execute(b, seed=seed)
+    return r
+
+
+def error_mass(h):
+    return sum(v for k, v in h.items() if k not in ("0", "3"))
+
+
+def random_circuit(n, gates, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(gates):
+        a, b = (int(q) for q in rng.choice(n, 2, replace=False))
+        kind = int(rng.integers(4))
+        if kind == 0:
+            out.append({"gate": "h", "targets": [a]})
+        elif kind == 1:
+            out.append({"gate": "rz", "rotation": float(rng.uniform(-3, 3)), "targets": [a]})
+        elif kind == 2:
+            out.append({"gate": "x", "controls": [a], "targets": [b]})
+        else:
+            out.append({"gate": "ry", "rotation": float(rng.uniform(-3, 3)), "targets": [a]})
+    return out
+
+
+# ----------------------------------------------------------------------------- noise
+def test_rates_are_the_published_ones():
+    assert noise.RATES["aria-1"] == (0.0005, 0.0133)
+    assert noise.RATES["aria-2"] == pytest.approx((0.000657333333, 0.01856))
+    assert noise.RATES["forte-1"] == pytest.approx((0.000266666667, 0.004949333333))
+    assert noise.RATES["forte-enterprise-1"] == noise.RATES["forte-1"]
+
+
+@pytest.mark.parametrize("model", ["harmony", "aria-1", "aria-2", "forte-1", "forte-enterprise-1"])
+def test_noisy_frequencies_are_multiples_of_one_over_shots(model):
+    r = hist(body(BELL, model=model, seed=7, shots=777))
+    assert math.isclose(sum(r.histogram.values()), 1.0)
+    for value in r.histogram.values():
+        assert abs(value * 777 - round(value * 777)) < 1e-9
+    assert r.sharpened == r.histogram  # no debiasing on simulators (section 3.6)
+
+
+def test_noisy_bell_error_mass_has_the_right_order_of_magnitude():
+    # Of the 15 Pauli pairs after the CX, 8 flip the parity: error mass ~ r2 / 2.
+    shots = 40000
+    r = hist(body(BELL, model="aria-1", seed=11, shots=shots))
+    expected = 0.0133 / 2
+    sigma = math.sqrt(expected / shots)
+    assert abs(error_mass(r.histogram) - expected) < 5 * sigma
+    assert abs(r.histogram["0"] - r.histogram["3"]) < 0.03
+
+
+def test_noise_grows_with_the_gate_count():
+    one = [{"gate": "x", "targets": [0]}]
+    many = one * 201  # odd: ideally still |1>
+    assert hist(body(one, model="harmony", seed=3, shots=5000)).histogram["1"] > 0.999
+    stay = hist(body(many, model="harmony", seed=3, shots=5000)).histogram["1"]
+    # Each X error on the way flips the outcome: ~ 201 * r1/2 = 0.1 of the shots.
+    assert 0.85 < stay < 0.95
+
+
+def test_seeded_noise_is_repeatable():
+    b = body(BELL, model="harmony", seed=5)
+    assert hist(b).histogram == hist(b).histogram
+    b_other = body(BELL, model="harmony", seed=6)
+    assert hist(b).histogram != hist(b_other).histogram
+    # Without a seed in the body the seed argument decides.
+    unseeded = body(BELL, model="harmony")
+    assert hist(unseeded, seed=1).histogram == hist(unseeded, seed=1).histogram
+    assert hist(unseeded, seed=1).histogram != hist(unseeded, seed=2).histogram
+    # noise.seed wins over the argument.
+    assert hist(b, seed=1).histogram == hist(b, seed=2).histogram
+
+
+def test_multi_batch_trajectories_stay_correct():
+    # 12 qubits: 256 trajectories per batch, many distinct error patterns.
+    circ = [{"gate": "x", "targets": [q]} for q in range(12)] * 51
+    b = {"target": "simulator", "shots": 3000, "noise": {"model": "aria-2", "seed": 2}}
+    b["input"] = {"qubits": 12, "circuit": circ}
+    h = hist(b).histogram
+    assert max(h, key=h.get) == str((1 << 12) - 1)
+    # Each qubit sees 51 X gates, each flipping it with probability r1/2: ~1.7% per qubit.
+    assert 0.75 < h[str((1 << 12) - 1)] < 0.88
+
+
+def test_trajectory_sampler_groups_shots():
+    from qiskit_ionq.emulator.gates import parse_gate
+
+    gates = [parse_gate(g, "qis", "") for g in BELL * 50]
+    traj = noise.sample_trajectories(np.random.default_rng(0), 2000, gates, "harmony")
+    assert sorted(np.concatenate(traj.shots).tolist()) == list(range(2000))
+    assert traj.patterns[0] == ()
+    assert len(set(traj.patterns)) == len(traj.patterns)
+    events = [e for p in traj.patterns for e in p]
+    assert all(letter in "XYZ" and q in (0, 1) for _, q, letter in events)
+
+
+# -------------------------------------------------------------------- QPU, debiasing
+def test_qpu_targets_are_noisy_and_ignore_noise():
+    for target in ("qpu", "qpu.harmony", "qpu.aria-1", "qpu.aria-2", "qpu.forte-1"):
+        b = body(BELL, target=target, shots=400, noise={"model": "ideal", "seed": 1})
+        r = hist(b, seed=4)
+        assert all(abs(v * 400 - round(v * 400)) < 1e-9 for v in r.histogram.values())
+        assert r.sharpened == r.histogram  # < 500 shots: debiasing forced off
+
+
+def test_debiasing_average_vs_plurality():
+    r = hist(body(BELL, target="qpu.harmony", shots=2000), seed=9)
+    assert set(r.sharpened) <= {"0", "3"}  # each variant votes for 00 or 11
+    assert math.isclose(sum(r.sharpened.values()), 1.0)
+    assert all(abs(v * 25 - round(v * 25)) < 1e-9 for v in r.sharpened.values())
+    assert math.isclose(sum(r.histogram.values()), 1.0)
+    assert error_mass(r.histogram) > 0  # the average keeps the noise
+    # A biased one-qubit state: plurality sharpens it to certainty.
+    biased = [{"gate": "ry", "rotation": 2 * math.asin(math.sqrt(0.8)), "targets": [0]}]
+    r = hist(body(biased, target="qpu.aria-1", shots=1000), seed=3)
+    assert r.sharpened == {"1": 1.0}
+    assert r.histogram["1"] == pytest.approx(0.8, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    "gateset,shots,option,on",
+    [
+        ("qis", 1000, None, True),  # default on for QIS with >= 500 shots
+        ("qis", 499, None, False),
+        ("qis", 499, True, False),  # forced off below 500 shots
+        ("qis", 1000, False, False),
+        ("native", 1000, None, False),  # default off for native
+        ("native", 1000, True, True),
+    ],
+)
+def test_debiasing_defaults(gateset, shots, option, on):
+    circ = (
+        BELL
+        if gateset == "qis"
+        else [
+            {"gate": "gpi2", "target": 0, "phase": 0},
+            {"gate": "ms", "targets": [0, 1], "phases": [0, 0]},
+        ]
+    )
+    b = body(circ, target="qpu.aria-1", shots=shots)
+    b["input"]["gateset"] = gateset
+    if option is not None:
+        b["error_mitigation"] = {"debias": option}
+    r = hist(b, seed=1)
+    assert (r.sharpened != r.histogram) is on
+
+
+def test_debiasing_never_applies_to_simulators():
+    b = body(BELL, model="aria-1", seed=1, error_mitigation={"debias": True})
+    r = hist(b)
+    assert r.sharpened == r.histogram
+
+
+# ----------------------------------------------------------------------------- speed
+def best_of(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def test_noisy_bell_is_fast():
+    b = body(BELL, model="aria-1", seed=1)
+    assert best_of(lambda: execute(b), 5) < 0.05
+
+
+def test_noisy_10_qubits_100_gates_is_fast():
+    b = {"target": "simulator", "shots": 1000, "noise": {"model": "aria-1", "seed": 1}}
+    b["input"] = {"qubits": 10, "circuit": random_circuit(10, 100, 1)}
+    assert best_of(lambda: execute(b), 2) < 2.0
+
+
+@pytest.mark.slow
+def test_ideal_20_qubits_500_gates_not_slower_than_qiskit_statevector():
+    qiskit = pytest.importorskip("qiskit")
+    from qiskit.quantum_info import Statevector
+
+    circ = random_circuit(20, 500, 2)
+    qc = qiskit.QuantumCircuit(20)
+    for g in circ:
+        if g["gate"] == "h":
+            qc.h(g["targets"][0])
+        elif g["gate"] in ("rz", "ry"):
+            getattr(qc, g["gate"])(g["rotation"], g["targets"][0])
+        else:
+            qc.cx(g["controls"][0], g["targets"][0])
+    b = {"target": "simulator", "input": {"qubits": 20, "circuit": circ}}
+    result = {}
+    ours = best_of(lambda: result.update(r=execute(b)[0]), 2)
+    start = time.perf_counter()
+    probs = Statevector.from_instruction(qc).probabilities()
+    theirs = time.perf_counter() - start
+    print(f"\n20 qubits x 500 gates: emulator {ours:.2f} s, Statevector {theirs:.2f} s")
+    hist = result["r"].histogram
+    keys = np.array([int(k) for k in hist])
+    np.testing.assert_allclose(np.array(list(hist.values())), probs[keys], atol=1e-12)
+    assert ours <= theirs
