@@ -114,8 +114,12 @@ def load_circuit(path: str) -> Any:
                 f"Could not read {path} as OpenQASM 3 ({exc}); OpenQASM 3 import needs "
                 "`pip install qiskit-qasm3-import`."
             ) from None
+    from qiskit import qasm2
+
     try:
-        return QuantumCircuit.from_qasm_str(text)
+        # qasm2.loads (not QuantumCircuit.from_qasm_str, deprecated on terra 0.46) with the
+        # legacy instruction set, so qelib1.inc files read as they always did.
+        return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
     except Exception as exc:
         raise IonQError(f"Could not read {path} as OpenQASM 2: {exc}") from None
 
