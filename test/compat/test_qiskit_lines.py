@@ -122,3 +122,16 @@ def test_estimator_v2_end_to_end(provider):
     evs = estimator.run([(compiled, obs.apply_layout(compiled.layout))]).result()[0].data.evs
     # <ZZ> = <XX> = 1, <ZI> = 0 for a Bell pair: 1.5 up to shot noise (precision 0.01).
     assert abs(float(evs) - 1.5) < 0.05
+
+
+def test_memory_matches_counts_on_every_line(provider):
+    from collections import Counter
+
+    backend = provider.get_backend("ionq_simulator")
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.measure([0, 1], [0, 1])
+    result = backend.run(qc, shots=64, memory=True, sampler_seed=3).result()
+    memory = result.get_memory()
+    assert len(memory) == 64
+    assert Counter(memory) == Counter(result.get_counts())
