@@ -27,7 +27,7 @@ def _token_configured() -> bool:
 
 
 @contextlib.contextmanager
-def _provider(local: bool, quiet: bool = False) -> Iterator[Any]:
+def _provider(local: bool, quiet: bool = False, why: str = "--local") -> Iterator[Any]:
     """A provider for the cloud when a token is set (and ``--local`` is not), else an
     embedded emulator; says which on stderr so the output stays parseable."""
     if not local and _token_configured():
@@ -42,7 +42,7 @@ def _provider(local: bool, quiet: bool = False) -> Iterator[Any]:
 
     with IonQEmulator() as emu:
         if not quiet:
-            reason = "--local" if local else "no API token is set"
+            reason = why if local else "no API token is set"
             print(f"Using the local IonQ API emulator at {emu.url} ({reason})", file=sys.stderr)
         yield emu.provider()
 
@@ -72,9 +72,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     qc.h(0)
     qc.cx(0, 1)
     qc.measure([0, 1], [0, 1])
-    with _provider(local=not args.cloud) as provider:
+    with _provider(local=not args.cloud, why="offline demo; --cloud uses your token") as provider:
         backend = provider.get_backend(args.backend)
-        print(f"Running a Bell circuit on {backend} with {args.shots} shots")
+        print(f"Running a Bell circuit on {args.backend} with {args.shots} shots")
         job = backend.run(qc, shots=args.shots, **_seed(args))
         counts = job.get_counts()
         print(f"job {job.job_id()}: {job.status().name}")

@@ -27,7 +27,7 @@ from .exceptions import (
     IonQJobTimeoutError,
 )
 from .ionq_result import IonQResult
-from .results import ExperimentData, build_experiment, map_output, shot_memory
+from .results import ExperimentData, build_experiment, map_output
 from .serializer import build_job_body, decompress_metadata_string_to_dict
 
 __all__ = ["IonQJob", "map_output"]
@@ -291,18 +291,13 @@ class IonQJob(JobV1):
                 )  # fmt: skip
             )
         execution_ms = data.get("execution_time")
-        result = IonQResult.from_experiments(
+        return IonQResult.from_experiments(
             backend_name=compat.backend_name(self._backend),
             backend_version=str(getattr(self._backend.configuration(), "backend_version", "")),
             job_id=str(self._job_id),
             experiments=experiments,
             time_taken=None if execution_ms is None else float(execution_ms) / 1000.0,
         )
-        if self._passed_args.get("memory"):
-            # Qiskit's BackendSamplerV2 runs with memory=True and reads per-shot readouts.
-            for experiment, exp_data in zip(result.results, experiments):
-                experiment.data.memory = shot_memory(exp_data.hex_counts, seed)
-        return result
 
     def _single_meas_map(self, data: Dict[str, Any]) -> Optional[List[Optional[int]]]:
         registers = data.get("registers")

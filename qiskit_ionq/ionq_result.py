@@ -1,18 +1,27 @@
 """IonQResult: a ``qiskit.result.Result`` that also knows each circuit's probabilities.
 
 The result is a genuine Qiskit ``Result``: each experiment's ``data.counts`` holds hex keys
-(``"0x3"``), exactly as Qiskit's own simulators store them, and the header carries
-``memory_slots``/``creg_sizes``, so ``Result.get_counts``, ``marginal_counts(result, ...)``,
+(``"0x3"``), exactly as Qiskit's own simulators store them, ``data.probabilities`` holds the
+probabilities keyed like the counts, and the header carries ``memory_slots``/``creg_sizes``.
+So ``Result.get_counts``, ``marginal_counts(result, ...)``, ``data()``,
 ``to_dict``/``from_dict`` and pickling behave as for any backend.
 
-Why ``get_counts`` is overridden: Qiskit's version turns every hex key back into an int
-(``Counts.__init__``), then into a padded binary string and finally splits it by register
-(``format_counts``), all in per-key Python. For a 20-qubit job (up to a million outcomes)
-that is about 3 s on a laptop, longer than fetching the job. Our keys were already built,
-vectorized, in exactly Qiskit's format (:mod:`qiskit_ionq.results`), so the override hands
-back a real :class:`~qiskit.result.Counts` filled from them. It falls back to Qiskit's path
-whenever the stored data no longer is what we built (e.g. ``marginal_counts(...,
-inplace=True)`` replaced ``data.counts``), so it can never return stale counts.
+Two things are done differently from a plain ``Result``, both for a 20-qubit job whose
+histogram has up to a million outcomes:
+
+* ``get_counts`` is overridden. Qiskit's version turns every hex key back into an int
+  (``Counts.__init__``), then into a padded binary string and splits it by register
+  (``format_counts``), all in per-key Python: over 3 s at 2**20 keys on a 2-core machine,
+  longer than fetching the job. Our keys were already built, vectorized, in exactly Qiskit's
+  format (:mod:`qiskit_ionq.results`), so the override returns a real
+  :class:`~qiskit.result.Counts` filled from them. It falls back to Qiskit's own path as
+  soon as the stored data is no longer what we built (e.g. ``marginal_counts(...,
+  inplace=True)`` replaced ``data.counts``), so it never returns stale counts.
+* ``data.counts``, ``data.memory`` and ``data.probabilities`` are built on first read. Each
+  can hold a million entries and cost a few tenths of a second; ``get_counts`` needs none.
+  ``memory`` (hex outcome per shot, what ``memory=True`` gives on Qiskit backends) is what
+  ``BackendSamplerV2`` reads; the API has no shot sequence, so it is the counted outcomes
+  in a seeded random order.
 """
 
 from __future__ import annotations
@@ -22,15 +31,11 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from qiskit.exceptions import QiskitError
 from qiskit.result import Counts, Result
-from qiskit.result.models import ExperimentResult
+from qiskit.result.models import ExperimentResult, ExperimentResultData
 
 from .results import ExperimentData
 
 __all__ = ["IonQResult"]
-
-# Attribute on each ExperimentResult pointing at the ExperimentData it was built from. Not in
-# ``_metadata``, so ``to_dict()`` (JSON) never sees the numpy arrays inside.
-_DATA_ATTR = "_ionq_data"
 
 
 def _header_dict(header: Any) -> Dict[str, Any]:
@@ -40,6 +45,44 @@ def _header_dict(header: Any) -> Dict[str, Any]:
     if isinstance(header, dict):
         return header
     return dict(header.to_dict())
+
+
+class _LazyResultData(ExperimentResultData):
+    """``ExperimentResultData`` whose fields are built from an ExperimentData on first read.
+
+    To every reader (``Result.data()``, ``to_dict``, ``get_counts``' fallback, pickling) it is
+    an ordinary ``ExperimentResultData`` with ``counts`` (hex keys), ``memory`` (hex per shot)
+    and ``probabilities``. Assigning a field (as ``marginal_counts`` does) replaces it like a
+    plain attribute.
+    """
+
+    def __init__(self, experiment: Optional[ExperimentData] = None, **fields: Any) -> None:
+        super().__init__(**fields)
+        self._experiment = experiment
+        if experiment is not None:
+            for name in ("counts", "memory", "probabilities"):
+                if name not in self._data_attributes:
+                    self._data_attributes.append(name)
+
+    def _get(self, name: str) -> Any:
+        if ("_set_" + name) in self.__dict__:
+            return self.__dict__["_set_" + name]
+        if self._experiment is None:
+            raise AttributeError(name)
+        return getattr(self._experiment, "hex_counts" if name == "counts" else name)
+
+    def _set(self, name: str, value: Any) -> None:
+        self.__dict__["_set_" + name] = value
+
+    counts = property(lambda self: self._get("counts"), lambda self, v: self._set("counts", v))
+    memory = property(lambda self: self._get("memory"), lambda self, v: self._set("memory", v))
+    probabilities = property(
+        lambda self: self._get("probabilities"), lambda self, v: self._set("probabilities", v)
+    )
+
+    def pristine(self) -> Optional[ExperimentData]:
+        """Our ExperimentData, unless ``counts`` was replaced since we built it."""
+        return None if "_set_counts" in self.__dict__ else self._experiment
 
 
 class IonQResult(Result):
@@ -81,12 +124,12 @@ class IonQResult(Result):
                     "shots": data.shots,
                     "success": success,
                     "meas_level": 2,
-                    "data": {"counts": data.hex_counts},
+                    "data": {},
                     # Copied: marginal_counts(..., inplace=True) edits headers in place.
                     "header": copy.deepcopy(data.header),
                 }
             )
-            setattr(experiment, _DATA_ATTR, data)
+            experiment.data = _LazyResultData(data)
             results.append(experiment)
         # qobj_id is required before Qiskit 2; Qiskit 2 documents that passing it as a keyword
         # still works (it lands in the result's metadata), so one call fits every line.
@@ -102,7 +145,7 @@ class IonQResult(Result):
             time_taken=time_taken,
         )
 
-    # -- lookups -------------------------------------------------------------------------------
+    # -- lookups ---------------------------------------------------------------------------
     def _experiment_keys(self, experiment: Any) -> Sequence[Any]:
         # Result.get_counts semantics: None means every experiment (one dict if only one).
         return range(len(self.results)) if experiment is None else [experiment]
@@ -113,21 +156,18 @@ class IonQResult(Result):
 
     @staticmethod
     def _built_data(experiment: Any) -> Optional[ExperimentData]:
-        """Our ExperimentData for ``experiment`` if its stored counts are still the ones we built."""
-        data = getattr(experiment, _DATA_ATTR, None)
+        """Our ExperimentData for ``experiment``, if its stored data is still what we built."""
+        stored = getattr(experiment, "data", None)
+        data = stored.pristine() if isinstance(stored, _LazyResultData) else None
         if data is None:
             return None
-        stored = getattr(experiment.data, "counts", None)
-        if stored is not data.hex_counts:
-            return None
         header = _header_dict(getattr(experiment, "header", None))
-        if header.get("memory_slots") != data.header.get("memory_slots") or header.get(
-            "creg_sizes"
-        ) != data.header.get("creg_sizes"):
-            return None
+        for field in ("memory_slots", "creg_sizes"):
+            if header.get(field) != data.header.get(field):
+                return None
         return data
 
-    # -- public API ------------------------------------------------------------------------------
+    # -- public API ------------------------------------------------------------------------
     def get_counts(self, experiment: Any = None) -> Union[Counts, List[Counts]]:
         """Counts of an experiment, exactly as ``Result.get_counts`` returns them.
 
@@ -193,26 +233,8 @@ class IonQResult(Result):
         out: List[Dict[str, float]] = []
         for key in self._experiment_keys(experiment):
             exp = self._get_experiment(key)
-            data = getattr(exp, _DATA_ATTR, None)
-            if data is not None:
-                out.append(dict(data.probabilities))
-                continue
-            stored = getattr(exp.data, "probabilities", None)  # e.g. after to_dict/from_dict
+            stored = getattr(exp.data, "probabilities", None)
             if stored is None:
                 raise QiskitError(f'No probabilities for experiment "{key!r}"')
             out.append(dict(stored))
         return self._single_or_list(out)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """``Result.to_dict`` plus each experiment's ``data.probabilities``.
-
-        Probabilities are kept out of ``data`` until here (building a million-entry dict is
-        not free); serializing includes them so ``IonQResult.from_dict(result.to_dict())``
-        still answers :meth:`get_probabilities`.
-        """
-        out = super().to_dict()
-        for exp, exp_dict in zip(self.results, out["results"]):
-            data = getattr(exp, _DATA_ATTR, None)
-            if data is not None and "probabilities" not in exp_dict["data"]:
-                exp_dict["data"] = dict(exp_dict["data"], probabilities=dict(data.probabilities))
-        return out

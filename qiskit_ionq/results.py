@@ -92,31 +92,34 @@ def parse_histogram(
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.float64)
     # One C-level pass each: the type sets let the fast converters below be strict (numpy
     # would otherwise truncate a float key 1.5 to 1, or read a None probability as NaN).
+    # Anything unusual (numpy scalars from a Python caller, say) gets the per-entry check.
     key_types = set(map(type, histogram.keys()))
     value_types = set(map(type, histogram.values()))
     if not key_types <= {str, int} or not value_types <= {float, int}:
-        raise _diagnose(histogram, num_qubits)
+        error = _diagnose(histogram, num_qubits)
+        if error is not None:
+            raise error
     try:
         # object -> int64 calls int() per element in C: ~4x faster than numpy's own str
         # parser. int64 (not uint64) so that "-1" is caught instead of wrapping on numpy 1.x.
         signed = np.array(list(histogram.keys()), dtype=object).astype(np.int64)
     except (ValueError, TypeError):
-        raise _diagnose(histogram, num_qubits) from None
+        raise _invalid(histogram, num_qubits) from None
     except OverflowError:
         # Only keys >= 2**63 (a 64-qubit register) land here; rare, so parse them in Python.
         signed = None
     if signed is None:
         ints = [int(k) for k in histogram]
         if min(ints) < 0 or max(ints) >= (1 << num_qubits):
-            raise _diagnose(histogram, num_qubits)
+            raise _invalid(histogram, num_qubits)
         keys = np.array(ints, dtype=np.uint64)
     else:
         if signed.min() < 0 or (num_qubits < 63 and signed.max() >= (1 << num_qubits)):
-            raise _diagnose(histogram, num_qubits)
+            raise _invalid(histogram, num_qubits)
         keys = signed.view(np.uint64)
     probs = np.fromiter(histogram.values(), dtype=np.float64, count=size)
     if not (np.isfinite(probs).all() and (probs >= 0).all()):
-        raise _diagnose(histogram, num_qubits)
+        raise _invalid(histogram, num_qubits)
     return keys, probs
 
 
@@ -130,10 +133,16 @@ def _check_num_qubits(num_qubits: int) -> None:
         )
 
 
-def _diagnose(histogram: Mapping[Any, Any], num_qubits: int) -> IonQJobError:
-    """Find the first bad entry (slow path, only after the fast path rejected the data)."""
+def _invalid(histogram: Mapping[Any, Any], num_qubits: int) -> IonQJobError:
+    """The error describing the first bad entry of a histogram the fast path rejected."""
+    error = _diagnose(histogram, num_qubits)
+    return error or IonQJobError("the server returned an invalid histogram")  # pragma: no cover
+
+
+def _diagnose(histogram: Mapping[Any, Any], num_qubits: int) -> Optional[IonQJobError]:
+    """Check every entry in Python (slow path): the error for the first bad one, or None."""
     for key, value in histogram.items():
-        if isinstance(key, bool) or not isinstance(key, (str, int)):
+        if isinstance(key, bool) or not isinstance(key, (str, int, np.integer)):
             return IonQJobError(
                 f"result key {key!r} is not a decimal integer string; the server's histogram "
                 "keys must be basis-state integers"
@@ -155,14 +164,16 @@ def _diagnose(histogram: Mapping[Any, Any], num_qubits: int) -> IonQJobError:
                 f"result key {state} does not fit in the {num_qubits}-qubit register; the "
                 "server returned a histogram wider than the job"
             )
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)
+        ):
             return IonQJobError(f"the probability of result key {key!r} is not a number: {value!r}")
         if not math.isfinite(value) or value < 0:
             return IonQJobError(
                 f"the probability of result key {key!r} is {value!r}; probabilities must be "
                 "finite and non-negative"
             )
-    return IonQJobError("the server returned an invalid histogram")  # pragma: no cover
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,7 +304,7 @@ def remap(
     """
     keys = np.asarray(keys, dtype=np.uint64)
     probs = np.asarray(probs, dtype=np.float64)
-    _, values, summed, _ = _remap(keys, probs, list(meas_map))
+    _, values, summed, _ = _remap(keys, probs, _check_meas_map(meas_map, MAX_QUBITS))
     return values, summed
 
 
@@ -305,7 +316,7 @@ def _remap(
     compressed, summed = _collapse(keys, probs, measured)
     position = {q: i for i, q in enumerate(measured)}
     values = _clbit_values(compressed, meas_map, position)
-    if values.dtype != object and len(values) > 1 and not (values[1:] > values[:-1]).all():
+    if len(values) > 1 and not (values[1:] > values[:-1]).all():
         # The map is not order-preserving (e.g. q1 -> c0, q0 -> c1): sort by clbit value so
         # the output order (and rounding tie-breaks) never depend on the qubit layout.
         order = np.argsort(values, kind="stable")
@@ -325,8 +336,8 @@ def map_output(
 
     Returns:
         ``{clbit value: summed probability}``. An empty ``clbits`` gives ``{}``: a circuit
-        without classical bits has no counts (what qiskit-ionq always returned, and what
-        Qiskit's own simulators report).
+        without classical bits has no counts (qiskit-ionq's behaviour, fact sheet 6.5, and
+        what Qiskit's own simulators report).
     """
     meas_map = _check_meas_map(clbits, num_qubits)
     keys, probs = parse_histogram(data, num_qubits)
@@ -347,6 +358,14 @@ def _normalized(probs: np.ndarray) -> np.ndarray:
             "the server returned a histogram with no outcome of non-zero probability"
         )
     return probs / total
+
+
+def _check_seed(seed: Optional[int]) -> Optional[int]:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise IonQJobError(f"sampler_seed must be a non-negative integer or None, got {seed!r}")
+    return int(seed)
 
 
 def _check_shots(shots: int) -> int:
@@ -370,7 +389,7 @@ def sample_counts(probs: np.ndarray, shots: int, seed: Optional[int] = None) -> 
     Returns:
         ``int64`` counts aligned with ``probs``, summing to ``shots`` (zeros included).
     """
-    shots = _check_shots(shots)
+    shots, seed = _check_shots(shots), _check_seed(seed)
     return np.random.default_rng(seed).multinomial(shots, _normalized(probs)).astype(np.int64)
 
 
@@ -533,6 +552,7 @@ class ExperimentData:
         compressed: each outcome over the measured qubits only (bit i = i-th measured qubit).
         layout: :func:`key_layout` of the header.
         sources: clbit -> bit of ``compressed`` it shows (clbits absent here show 0).
+        seed: the ``sampler_seed``; also orders :attr:`memory` repeatably.
     """
 
     def __init__(
@@ -546,6 +566,7 @@ class ExperimentData:
         compressed: np.ndarray,
         layout: Sequence[Optional[int]],
         sources: Mapping[int, int],
+        seed: Optional[int] = None,
     ) -> None:
         self.header = header
         self.shots = shots
@@ -555,6 +576,7 @@ class ExperimentData:
         self.compressed = compressed
         self.layout = list(layout)
         self.sources = dict(sources)
+        self.seed = seed
 
     def __repr__(self) -> str:
         return (
@@ -603,6 +625,21 @@ class ExperimentData:
         hex_keys = map(hex, self.values[counted].tolist())
         return dict(zip(hex_keys, self.outcome_counts[counted].tolist()))
 
+    @cached_property
+    def memory(self) -> List[str]:
+        """Per-shot outcomes as hex strings: Qiskit's ``data.memory`` (``memory=True``).
+
+        The API returns only the distribution, never the shot sequence, so the shots are
+        the counted outcomes in a random order (seeded by :attr:`seed`, so repeatable).
+        ``BackendSamplerV2`` reads nothing else, which is why it is provided at all.
+        """
+        counted = self._counted
+        hex_keys = np.array(list(map(hex, self.values[counted].tolist())), dtype=object)
+        shots = np.repeat(hex_keys, self.outcome_counts[counted])
+        # A stream of its own: the same seed already drew the counts.
+        np.random.default_rng(None if self.seed is None else [self.seed, 1]).shuffle(shots)
+        return shots.tolist()
+
     @property
     def keys_show_every_clbit(self) -> bool:
         """Whether each key shows every classical bit once, in order (no dropped bits).
@@ -623,7 +660,9 @@ def _resolve_layout(
 ) -> Tuple[Dict[str, Any], List[Optional[int]]]:
     """Fill in a missing header or measurement map, and check that the two agree."""
     if header is None:
-        resolved = list(range(num_qubits)) if meas_map is None else list(meas_map)
+        resolved: List[Optional[int]] = (
+            list(range(num_qubits)) if meas_map is None else list(meas_map)
+        )
         return default_header(num_qubits, len(resolved)), resolved
     full = dict(header)
     slots = full.get("memory_slots")
@@ -678,10 +717,10 @@ def build_experiment(
         IonQJobError: malformed histogram, or a measurement map that does not fit the header
             or the register.
     """
-    full_header, resolved = _resolve_layout(header, meas_map, num_qubits)
     _check_num_qubits(num_qubits)
+    full_header, resolved = _resolve_layout(header, meas_map, num_qubits)
     checked = _check_meas_map(resolved, num_qubits)
-    shots = _check_shots(shots)
+    shots, seed = _check_shots(shots), _check_seed(seed)
     keys, probs = parse_histogram(histogram, num_qubits)
     layout = key_layout(int(full_header["memory_slots"]), full_header["creg_sizes"] or [])
     if not layout:
@@ -696,9 +735,11 @@ def build_experiment(
             layout=[],
             sources={},
         )
-    # A clbit that no key character shows (Qiskit's formatting drops it) is treated as
-    # unmeasured, so the outcomes it would split are merged: counts keep summing to `shots`
-    # and the stored hex values agree with the keys.
+    # A clbit that no key character shows (Qiskit's formatting drops the right-most ones when
+    # some clbits belong to no register) is treated as unmeasured, so the outcomes it would
+    # split are merged and summed. Qiskit's own format_counts would let the last of such
+    # colliding keys overwrite the others, losing shots; summing keeps counts adding up to
+    # `shots`, and makes the stored hex values format back to exactly these keys.
     shown = {c for c in layout if c is not None}
     effective = [q if j in shown else None for j, q in enumerate(checked)]
     compressed, values, summed, position = _remap(keys, probs, effective)
@@ -714,4 +755,5 @@ def build_experiment(
         compressed=compressed,
         layout=layout,
         sources=sources,
+        seed=seed,
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import pickle
-import time
 import warnings
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -246,8 +246,34 @@ class TestQiskitInterop:
             assert clone.get_counts() == result.get_counts()
             assert clone.get_probabilities() == result.get_probabilities()
 
+    def test_get_counts_builds_neither_stored_dict(self):
+        experiment = _experiment(_bell())
+        res = _result(experiment)
+        assert res.get_counts() == {"00": 500, "11": 500}
+        assert "hex_counts" not in experiment.__dict__
+        assert "probabilities" not in experiment.__dict__
+        assert res.results[0].data.counts == {"0x0": 500, "0x3": 500}  # built when read
+
+    def test_data_holds_counts_memory_and_probabilities(self, result):
+        data = result.data(1)
+        assert data["counts"] == {"0x13": 500, "0x12": 500}
+        assert data["probabilities"] == {"100 10": 0.5, "100 11": 0.5}
+        assert sorted(data["memory"]) == ["0x12"] * 500 + ["0x13"] * 500
+
+    def test_memory_is_a_seeded_shuffle_of_the_counts(self):
+        def memory(seed):
+            return _result(_experiment(_two_registers(), shots=50, sample=True, seed=seed))
+
+        first = memory(9)
+        assert first.results[0].data.memory == memory(9).results[0].data.memory
+        assert first.results[0].data.memory != sorted(first.results[0].data.memory)
+        assert Counter(first.get_memory(0)) == first.get_counts(0)  # Qiskit formats it
+
     def test_plain_result_without_probabilities(self, result):
-        plain = IonQResult.from_dict(Result.to_dict(result))
+        as_dict = result.to_dict()
+        for experiment in as_dict["results"]:
+            del experiment["data"]["probabilities"]
+        plain = IonQResult.from_dict(as_dict)
         assert plain.get_counts(0) == {"00": 500, "11": 500}
         with pytest.raises(QiskitError, match="No probabilities"):
             plain.get_probabilities(0)
@@ -285,23 +311,20 @@ def test_medium_histogram_counts_equal_qiskit(measured):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("measured", ["all", "half"])
-def test_million_outcomes_under_two_seconds(measured):
+def test_million_outcomes_are_exact_at_scale(measured):
+    # Correctness at the benchmark's size; its speed is measured by benchmarks/, not here.
     n = 20
     histogram = _big_histogram(n)
     meas_map = list(range(n)) if measured == "all" else list(range(0, n, 2))
-    best = float("inf")
-    for _ in range(3):  # best of three: the machine may be busy with other work
-        start = time.perf_counter()
-        exp = build_experiment(
-            histogram,
-            header=default_header(n, len(meas_map)),
-            meas_map=meas_map,
-            num_qubits=n,
-            shots=1_000_000,
-            sample=False,
-            seed=None,
-        )
-        counts = _result(exp).get_counts()
-        best = min(best, time.perf_counter() - start)
+    exp = build_experiment(
+        histogram,
+        header=default_header(n, len(meas_map)),
+        meas_map=meas_map,
+        num_qubits=n,
+        shots=1_000_000,
+        sample=False,
+        seed=None,
+    )
+    counts = _result(exp).get_counts()
     assert sum(counts.values()) == 1_000_000
-    assert best < 2.0
+    assert len(exp.probabilities) == 2 ** len(meas_map)
