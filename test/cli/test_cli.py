@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import signal
@@ -19,7 +20,7 @@ TOKEN = "tok-SECRET-cli-7f3a-never-printed"
 def test_demo_prints_bell_counts_offline(capsys):
     assert main(["demo", "--shots", "400", "--seed", "5"]) == 0
     out, err = capsys.readouterr()
-    counts = eval(re.search(r"counts: (\{.*\})", out).group(1))  # noqa: S307 - our own output
+    counts = ast.literal_eval(re.search(r"counts: (\{.*\})", out).group(1))
     assert set(counts) == {"00", "11"} and sum(counts.values()) == 400
     assert "local IonQ API emulator" in err
     assert re.search(r"^00 #+", out, re.M) and re.search(r"^11 #+", out, re.M)
@@ -45,7 +46,7 @@ def test_run_python_file_with_noise_model(tmp_path, capsys):
     )
     assert main(["run", str(path), "--shots", "200", "--noise-model", "aria-1", "--json"]) == 0
     out, err = capsys.readouterr()
-    counts = eval(out.strip().splitlines()[-1])  # noqa: S307 - our own output
+    counts = ast.literal_eval(out.strip().splitlines()[-1])
     assert sum(counts.values()) == 200 and counts.get("1", 0) > 180
     assert "no API token is set" in err
 
