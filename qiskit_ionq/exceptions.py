@@ -229,6 +229,9 @@ class IonQInvalidOptionError(IonQBackendError, ValueError):
     """A run option has an invalid value (shots, noise model, ...)."""
 
 
+_NON_UNITARY = frozenset({"reset", "initialize", "set_density_matrix", "save_statevector"})
+
+
 class IonQGateError(IonQError, ValueError):
     """A gate is not supported by the chosen gateset.
 
@@ -239,12 +242,18 @@ class IonQGateError(IonQError, ValueError):
 
     def __init__(self, gate_name: str = "", gateset: str = "qis") -> None:
         other = "native" if gateset == "qis" else "qis"
-        message = (
-            f"IonQ does not support the gate {gate_name!r} in the {gateset!r} gateset. "
-            f"Transpile the circuit for this backend first "
-            f"(qiskit.transpile(circuit, backend)), or use the {other!r} gateset if the gate "
-            f"belongs to it."
-        )
+        if gate_name in _NON_UNITARY:
+            message = (
+                f"IonQ does not support {gate_name!r}: every qubit starts in |0> and is measured "
+                "once at the end. Remove the instruction (prepare the state with gates instead)."
+            )
+        else:
+            message = (
+                f"IonQ does not support the gate {gate_name!r} in the {gateset!r} gateset. "
+                f"Transpile the circuit for this backend first "
+                f"(qiskit.transpile(circuit, backend)), or use the {other!r} gateset if the gate "
+                f"belongs to it."
+            )
         super().__init__(message)
         self.gate_name = gate_name
         self.gateset = gateset

@@ -194,6 +194,7 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
             creds.get("token"),
             creds.get("url"),
             getattr(provider, "custom_headers", None),
+            **(getattr(provider, "client_options", None) or {}),
         )
 
     def status(self) -> Any:

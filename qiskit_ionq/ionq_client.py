@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from .constants import DEFAULT_API_URL, SUBMISSION_ID_KEY, TOKEN_ENV_VARS, URL_ENV_VARS
 from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError, IonQError
-from .retry import RetryPolicy
+from .retry import RetryPolicy, parse_retry_after
 from .transport import (
     DEFAULT_TIMEOUT,
     PROBE_TIMEOUT,
@@ -299,7 +299,10 @@ class IonQClient:
             found = self._reconcile(sid, first_post, signal)
             if found is not None:
                 return found
-            delay = policy.backoff_delay(posts, rng=transport.rng)
+            # A 503 asking for time (Retry-After) gets it before the resubmission, too.
+            delay = policy.backoff_delay(
+                posts, retry_after=_retry_after(signal.cause), rng=transport.rng
+            )
             if (
                 not signal.resubmit_if_absent
                 or posts >= policy.max_attempts
@@ -330,6 +333,11 @@ class IonQClient:
         if policy.reconcile_delay > 0:
             transport.sleep(policy.reconcile_delay)
         deadline = transport.clock() + policy.reconcile_timeout
+        # Listing only reads, so a 500 on it is retried like a 502 within this budget: one
+        # transient server error must not turn into "the job MAY EXIST" for the caller.
+        list_policy = dataclasses.replace(
+            policy, retriable_statuses=policy.retriable_statuses | {500}
+        )
         cursor: Optional[str] = None
         cutoff: Optional[float] = None
         for _ in range(policy.reconcile_max_pages):
@@ -337,7 +345,9 @@ class IonQClient:
             if cursor:
                 params["next"] = cursor
             try:
-                reply = self._call("GET", "jobs", params=params, deadline=deadline)
+                reply = self._call(
+                    "GET", "jobs", params=params, deadline=deadline, policy=list_policy
+                )
                 data = reply.json()
             except IonQError as err:
                 problem = f"listing the jobs failed ({type(err).__name__}: {err})"
@@ -467,6 +477,15 @@ class IonQClient:
         return self._get_json("characterizations", _job_segment(characterization_id))
 
 
+def _retry_after(error: Any) -> Optional[float]:
+    """The ``Retry-After`` seconds of an API error's response, if it sent one."""
+    headers = getattr(error, "headers", None) or {}
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            return parse_retry_after(value)
+    return None
+
+
 def _job_segment(job_id: Any) -> str:
     # An empty id would turn GET /jobs/{id} into GET /jobs (the list); quoting keeps an odd
     # id from escaping its path segment.
@@ -478,7 +497,8 @@ def _job_segment(job_id: Any) -> str:
 
 def _not_found(job_id: str, error: IonQAPIError) -> IonQAPIError:
     return IonQAPIError(
-        f"Job {job_id!r} does not exist or was deleted ({error.message}).",
+        f"Job {job_id!r} does not exist or was deleted ({error.message}). Check the job id, "
+        "and that the job was created with this API key and API URL.",
         status_code=404,
         headers=error.headers,
         body=error.body,

@@ -37,6 +37,10 @@ class IonQProvider:
         token: API key; else ``QISKIT_IONQ_API_TOKEN`` (or ``IONQ_API_KEY``) from the environment.
         url: API base URL; else ``QISKIT_IONQ_API_URL``, else ``https://api.ionq.co/v0.3``.
         custom_headers: extra HTTP headers (ours win on Authorization/Content-Type/User-Agent).
+        timeout: ``(connect, read)`` seconds per request (default ``(5, 30)``).
+        retry_policy: a :class:`~qiskit_ionq.retry.RetryPolicy` (attempts, backoff, deadline).
+        allow_insecure_http: allow sending the token over plain ``http://`` to a host that
+            is not this machine (refused by default).
     """
 
     name = "ionq_provider"
@@ -46,9 +50,19 @@ class IonQProvider:
         token: Optional[str] = None,
         url: Optional[str] = None,
         custom_headers: Optional[Dict[str, str]] = None,
+        *,
+        timeout: Optional[Any] = None,
+        retry_policy: Optional[Any] = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.credentials = resolve_credentials(token, url)
         self.custom_headers = dict(custom_headers or {})
+        self.client_options: Dict[str, Any] = {
+            "retry_policy": retry_policy,
+            "allow_insecure_http": allow_insecure_http,
+        }
+        if timeout is not None:
+            self.client_options["timeout"] = timeout
         self._client: Optional[IonQClient] = None
         self._lock = threading.Lock()
 
@@ -74,7 +88,10 @@ class IonQProvider:
         with self._lock:
             if self._client is None:
                 self._client = IonQClient(
-                    self.credentials.get("token"), self.credentials.get("url"), self.custom_headers
+                    self.credentials.get("token"),
+                    self.credentials.get("url"),
+                    self.custom_headers,
+                    **self.client_options,
                 )
             return self._client
 
