@@ -245,7 +245,8 @@ class IonQGateError(IonQError, ValueError):
         if gate_name in _NON_UNITARY:
             message = (
                 f"IonQ does not support {gate_name!r}: every qubit starts in |0> and is measured "
-                "once at the end. Remove the instruction (prepare the state with gates instead)."
+                "once at the end. Remove the instruction; to prepare a state, use "
+                "qiskit.circuit.library.StatePreparation, then qiskit.transpile(circuit, backend)."
             )
         else:
             message = (
