@@ -1,13 +1,17 @@
-"""REST client for the IonQ API v0.3: routes, bodies, and exactly-once job submission.
+"""REST client for the IonQ API v0.3: routes, request bodies and credentials.
 
-HTTP itself (pooling, timeouts, retries, error wrapping) lives in :mod:`qiskit_ionq.transport`;
-this module knows the routes of the fact sheet (``ionq-api-v0.3.md`` section 2) and one piece
-of protocol the API lacks: an idempotency key. ``POST /jobs`` is the only request that
-creates something, and a failure after it reached the server (a read timeout, a dropped
-connection, a CDN 502 after the job was stored) leaves us not knowing whether it did
-(fact sheet section 7.5). :meth:`IonQClient.submit_job` therefore tags every body with a
-client-generated submission id and, on such a failure, *reconciles*: it reads the job list
-and adopts the job carrying that id, resubmitting only once the list proves there is none.
+Why this module exists: it is the one place that knows the routes of the fact sheet
+(``/work/shared/ionq-api-v0.3.md`` section 2), how the token and base URL are found
+(:func:`resolve_credentials`), and how each route's reply is checked and turned into an error
+that names the job. It holds no HTTP machinery and no submission protocol:
+
+* HTTP itself (pooling, timeouts, retries, error wrapping) lives in
+  :mod:`qiskit_ionq.transport`, the only module that imports ``requests``.
+* Exactly-once job creation lives in :mod:`qiskit_ionq.submission`. ``POST /jobs`` has no
+  idempotency key, so a failure after the request reached the server can duplicate or lose a
+  job (fact sheet section 7.5); :meth:`IonQClient.submit_job` hands itself to
+  :func:`~qiskit_ionq.submission.submit_exactly_once`, which tags the body with a submission
+  id and reconciles against the job list before ever resubmitting.
 
 The token is kept out of ``repr``, messages, logs and pickles (see :meth:`IonQClient.__getstate__`).
 """
@@ -15,23 +19,18 @@ The token is kept out of ``repr``, messages, logs and pickles (see :meth:`IonQCl
 from __future__ import annotations
 
 import dataclasses
-import json
-import logging
 import os
 import re
-import time
-import uuid
-from email.utils import parsedate_to_datetime
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 from urllib.parse import quote
 
-from .constants import DEFAULT_API_URL, SUBMISSION_ID_KEY, TOKEN_ENV_VARS, URL_ENV_VARS
-from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError, IonQError
-from .retry import RetryPolicy, parse_retry_after
+from .constants import DEFAULT_API_URL, TOKEN_ENV_VARS, URL_ENV_VARS
+from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError
+from .retry import RetryPolicy
+from .submission import submit_exactly_once
 from .transport import (
     DEFAULT_TIMEOUT,
     PROBE_TIMEOUT,
-    AmbiguousRequestError,
     Reply,
     Timeout,
     Transport,
@@ -40,16 +39,9 @@ from .transport import (
 
 __all__ = ["IonQClient", "resolve_credentials", "get_user_agent"]
 
-logger = logging.getLogger("qiskit_ionq")
-
 _OUR_HEADERS = frozenset({"authorization", "content-type", "user-agent"})
 # Custom headers that may hold secrets are not pickled, like the token.
 _SECRET_HEADER_RE = re.compile(r"auth|token|key|secret|cookie|session|password", re.IGNORECASE)
-# How far before our first POST the job list must reach to prove absence. The server stamps
-# `request` when it receives the job (fact sheet 5.2); we compare on the server's own clock
-# (its Date header) when it sends one, else on ours with room for clock skew.
-_SERVER_CLOCK_SLACK = 60.0
-_LOCAL_CLOCK_SLACK = 300.0
 
 _NO_TOKEN_MESSAGE = (
     "No IonQ API token found. Pass token=... or set one of the environment variables "
@@ -259,131 +251,15 @@ class IonQClient:
                 submission id) it may have created the job and the job list could not be
                 checked, so resubmitting might duplicate it.
 
-        How exactly-once works: the body's ``metadata`` gets ``SUBMISSION_ID_KEY`` (a uuid4
-        hex, or the caller's own). Failures before anything was sent, and 429, are retried
-        by the transport. After an ambiguous failure (read timeout, connection lost after
-        sending, any 5xx/52x, a 2xx whose body has no id) the job list is searched for that
-        id (:meth:`_reconcile`): a match is adopted; proven absence leads to a resubmission
+        How exactly-once works (:mod:`qiskit_ionq.submission`): the body's ``metadata`` gets
+        ``SUBMISSION_ID_KEY`` (a uuid4 hex, or the caller's own). Failures before anything was
+        sent, and 429, are retried by the transport. After an ambiguous failure (read timeout,
+        connection lost after sending, any 5xx/52x, a 2xx whose body has no id) the job list
+        is searched for that id: a match is adopted; proven absence leads to a resubmission
         (same id, bounded by ``max_attempts`` and ``total_timeout``), except after a 500,
         which is then reported; an incomplete search raises.
         """
-        body, sid = _tag_body(job)
-        try:
-            payload = json.dumps(body).encode("utf-8")
-        except (TypeError, ValueError) as err:
-            raise IonQClientError(f"The job body is not JSON-serializable: {err}") from None
-        headers = self.api_headers
-        transport, policy = self._transport, self._transport.policy
-        first_post = transport.clock()
-        deadline = first_post + policy.total_timeout
-        posts = 0
-        while True:
-            posts += 1
-            try:
-                reply = transport.request(
-                    "POST", self.make_path("jobs"), headers=headers, body=payload, deadline=deadline
-                )
-            except AmbiguousRequestError as amb:
-                signal = amb
-            else:
-                created = _created(reply)
-                if created is not None:
-                    return created
-                signal = AmbiguousRequestError(
-                    f"POST /jobs answered HTTP {reply.status_code} without a job id",
-                    cause=IonQClientError(
-                        f"The server answered the job submission (HTTP {reply.status_code}) "
-                        f"without a job id: {' '.join(reply.text.split())[:100]!r}"
-                    ),
-                )
-            found = self._reconcile(sid, first_post, signal)
-            if found is not None:
-                return found
-            # A 503 asking for time (Retry-After) gets it before the resubmission, too.
-            delay = policy.backoff_delay(
-                posts, retry_after=_retry_after(signal.cause), rng=transport.rng
-            )
-            if (
-                not signal.resubmit_if_absent
-                or posts >= policy.max_attempts
-                or transport.clock() + delay >= deadline
-            ):
-                raise signal.cause
-            logger.info("Submission %s: resubmitting in %.2fs (POST %d)", sid, delay, posts + 1)
-            transport.sleep(delay)
-
-    def _reconcile(
-        self, sid: str, first_post: float, signal: AmbiguousRequestError
-    ) -> Optional[Dict[str, Any]]:
-        """Look for the job tagged ``sid`` in ``GET /jobs``; return it, or None if absent.
-
-        The list is read newest first, ``reconcile_page_size`` jobs a page (fact sheet 2.3:
-        ``limit``, cursor ``next``, absent on the last page). Absence is proven when the
-        list ends, or when a page reaches a job requested before our first POST (minus a
-        clock slack). Bounded by ``reconcile_max_pages`` and ``reconcile_timeout``; running
-        out of either raises rather than guessing.
-
-        Raises:
-            IonQClientError: the list could not be read completely; the message names the
-                submission id and says the job may exist.
-        """
-        transport, policy = self._transport, self._transport.policy
-        kind = type(signal.cause).__name__
-        logger.info("Submission %s: ambiguous %s; looking for the job in GET /jobs", sid, kind)
-        if policy.reconcile_delay > 0:
-            transport.sleep(policy.reconcile_delay)
-        deadline = transport.clock() + policy.reconcile_timeout
-        # Listing only reads, so a 500 on it is retried like a 502 within this budget: one
-        # transient server error must not turn into "the job MAY EXIST" for the caller.
-        list_policy = dataclasses.replace(
-            policy, retriable_statuses=policy.retriable_statuses | {500}
-        )
-        cursor: Optional[str] = None
-        cutoff: Optional[float] = None
-        for _ in range(policy.reconcile_max_pages):
-            params: Dict[str, Any] = {"limit": policy.reconcile_page_size}
-            if cursor:
-                params["next"] = cursor
-            try:
-                reply = self._call(
-                    "GET", "jobs", params=params, deadline=deadline, policy=list_policy
-                )
-                data = reply.json()
-            except IonQError as err:
-                problem = f"listing the jobs failed ({type(err).__name__}: {err})"
-                break
-            if cutoff is None:
-                cutoff = self._cutoff(reply, first_post)
-            jobs = data.get("jobs") if isinstance(data, dict) else None
-            if not isinstance(jobs, list):
-                problem = "the job list had an unexpected shape"
-                break
-            matches = [j for j in jobs if _submission_id(j) == sid and j.get("id")]
-            if matches:
-                return _adopt(sid, matches)
-            cursor = data.get("next")
-            if not cursor or any(_requested(j) < cutoff for j in jobs if isinstance(j, dict)):
-                logger.info("Submission %s: not in the job list, so no job was created", sid)
-                return None
-            if transport.clock() >= deadline:
-                problem = f"the {policy.reconcile_timeout:g}s reconciliation budget ran out"
-                break
-        else:
-            problem = f"the job was not in the newest {policy.reconcile_max_pages} pages"
-        raise IonQClientError(
-            f"The job submission with {SUBMISSION_ID_KEY}={sid} failed ambiguously "
-            f"({signal.cause}), and checking whether IonQ created the job was not possible: "
-            f"{problem}. The job MAY EXIST. Look for that metadata value in "
-            f"client.list_jobs() before submitting again, to avoid running it twice."
-        )
-
-    def _cutoff(self, reply: Reply, first_post: float) -> float:
-        elapsed = self._transport.clock() - first_post
-        try:
-            server_now = parsedate_to_datetime(reply.headers.get("Date", "")).timestamp()
-        except (TypeError, ValueError, IndexError, AttributeError):
-            return time.time() - elapsed - _LOCAL_CLOCK_SLACK
-        return server_now - elapsed - _SERVER_CLOCK_SLACK
+        return submit_exactly_once(self, job)
 
     def retrieve_job(self, job_id: str) -> Dict[str, Any]:
         """``GET /jobs/{id}``: the job object (fact sheet 5.2)."""
@@ -477,15 +353,6 @@ class IonQClient:
         return self._get_json("characterizations", _job_segment(characterization_id))
 
 
-def _retry_after(error: Any) -> Optional[float]:
-    """The ``Retry-After`` seconds of an API error's response, if it sent one."""
-    headers = getattr(error, "headers", None) or {}
-    for name, value in headers.items():
-        if str(name).lower() == "retry-after":
-            return parse_retry_after(value)
-    return None
-
-
 def _job_segment(job_id: Any) -> str:
     # An empty id would turn GET /jobs/{id} into GET /jobs (the list); quoting keeps an odd
     # id from escaping its path segment.
@@ -509,78 +376,3 @@ def _not_found(job_id: str, error: IonQAPIError) -> IonQAPIError:
 def _query_value(value: Any) -> Any:
     # requests would send True as "True"; the API documents lower case (fact sheet 2.8).
     return ("true" if value else "false") if isinstance(value, bool) else value
-
-
-def _tag_body(job: Any) -> Tuple[Dict[str, Any], str]:
-    """A copy of the job body whose metadata carries a submission id; the caller's is untouched."""
-    serialize = getattr(job, "serialize", None)
-    if callable(serialize):
-        job = serialize()
-    if isinstance(job, (str, bytes)):
-        try:
-            job = json.loads(job)
-        except ValueError as err:
-            raise IonQClientError(f"The job body is not valid JSON: {err}") from None
-    if not isinstance(job, Mapping):
-        raise IonQClientError(
-            "submit_job needs a JSON object (a mapping or its JSON text), "
-            f"got {type(job).__name__}."
-        )
-    body = dict(job)
-    metadata = body.get("metadata") or {}
-    if not isinstance(metadata, Mapping):
-        raise IonQClientError("The job body's metadata must be a JSON object.")
-    metadata = dict(metadata)  # a copy: the caller's body is never modified
-    sid = metadata.get(SUBMISSION_ID_KEY)
-    if not isinstance(sid, str) or not sid:
-        sid = uuid.uuid4().hex
-        metadata[SUBMISSION_ID_KEY] = sid
-    body["metadata"] = metadata
-    return body, sid
-
-
-def _created(reply: Reply) -> Optional[Dict[str, Any]]:
-    try:
-        data = reply.json()
-    except IonQClientError:
-        return None
-    if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"]:
-        return data
-    return None
-
-
-def _submission_id(job: Any) -> Optional[str]:
-    if not isinstance(job, Mapping):
-        return None
-    metadata = job.get("metadata")  # may be null (spec section 4)
-    return metadata.get(SUBMISSION_ID_KEY) if isinstance(metadata, Mapping) else None
-
-
-def _requested(job: Mapping[str, Any]) -> float:
-    """When the server received the job (epoch seconds, fact sheet 5.2); +inf if unknown."""
-    try:
-        return float(job["request"])
-    except (KeyError, TypeError, ValueError):
-        return float("inf")
-
-
-def _adopt(sid: str, matches: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """The job to adopt among list entries carrying ``sid``.
-
-    Children of a multi-circuit job might echo the parent's metadata (undocumented, fact
-    sheet 8.19), so entries named in another match's ``children`` are set aside. If true
-    duplicates remain (a server that stored a job long after we gave up on it), the oldest
-    is adopted and the others are named in a warning.
-    """
-    child_ids = {str(c) for job in matches for c in (job.get("children") or [])}
-    parents = [job for job in matches if str(job.get("id")) not in child_ids] or matches
-    # Newest first in the list: the last entry is the oldest unless `request` says otherwise.
-    chosen = min(reversed(parents), key=_requested)
-    if len(parents) > 1:
-        others = [str(j.get("id")) for j in parents if j is not chosen]
-        duplicates = ", ".join(others)
-        logger.warning(
-            "Submission %s: adopting %s; also created: %s", sid, chosen["id"], duplicates
-        )
-    logger.info("Submission %s: adopting existing job %s", sid, chosen["id"])
-    return dict(chosen)
