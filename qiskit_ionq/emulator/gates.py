@@ -1,43 +1,24 @@
-"""The ``ionq.circuit.v0`` input format: circuits, gate objects and their unitaries.
+"""Gate unitaries of ``ionq.circuit.v0`` (fact sheet section 4) and the kernels applying them.
 
-:func:`parse_circuits` reads every circuit of a job body (sections 3.1, 3.2, 8.11) and
-:func:`parse_gate` validates one gate object and compiles it to :class:`Op` unitaries.
+Written from the API fact sheet (``ionq-api-v0.3.md``), not from the client's serializer: the
+emulator is the server side, and a test that runs one against the other can only catch a
+mistake if the two were written independently.
 
-Everything here is written from the API fact sheet (``ionq-api-v0.3.md`` section 4), not
-from the client's serializer: the emulator is the server side, and a test that runs one
-against the other can only catch a mistake if the two were written independently.
-
-Conventions used throughout (fact sheet section 6.2):
-
-* A gate acting on ``targets`` ``[t0, t1, ...]`` is described by a ``2**k x 2**k`` matrix in
-  the little-endian basis of its targets: bit ``i`` of a row/column index is ``targets[i]``.
-* Controls are kept apart: an :class:`Op` applies its matrix only where every control is 1.
-
-Choices on the fact sheet's open questions (section 8), made here:
-
-* 8.8 ``z`` with ``rotation`` is the phase gate diag(1, e^{i*lambda}) (section 4.2's intended
-  meaning: qiskit sends ``p``/``cp``/``mcphase`` this way); without ``rotation`` it is Pauli Z.
-* 8.7 the native ``zz`` accepts ``angle`` (IonQ, qiskit) and ``phase`` (Cirq).
-* 8.10 ``swap`` with controls is rejected (the doc allows controls on every QIS gate "except
-  swap"); ``xx``/``yy``/``zz``/``pauliexp`` may be controlled like any other QIS gate.
-* A ``rotation`` on a gate that takes none (e.g. ``h``) is rejected rather than ignored, so a
-  serializer bug cannot hide behind a silently dropped field.
-* Native phases/angles are not range-checked (the unitaries are periodic); only finiteness.
-* A gate on a qubit >= ``input.qubits`` is a ``PreflightError``; without ``qubits`` the width
-  is the highest index used + 1. ``target`` and ``targets`` (or ``control`` and ``controls``)
-  together are ambiguous and rejected. Unknown extra fields are ignored.
+Conventions (section 6.2): a gate on ``targets`` ``[t0, t1, ...]`` is a ``2**k x 2**k`` matrix
+in the little-endian basis of its targets (bit ``i`` of an index is ``targets[i]``); controls
+are kept apart, an :class:`Op` acts only where every control is 1. A state of ``m`` qubits is
+a row of ``2**m`` complex128 amplitudes, bit ``j`` of the index being qubit ``j``; :class:`States`
+holds several such rows (noisy trajectories) and applies ops to all of them at once.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-MAX_CONTROLS = 7  # section 4.1: "a controls list of up to seven qubits"
 MAX_DENSE_PAULIEXP = 10  # non-commuting pauliexp: the emulator exponentiates 2**10 x 2**10 at most
 _ZERO = 1e-14  # matrix entries below this are structural zeros (e.g. cos(pi/2) = 6e-17)
 
@@ -73,7 +54,7 @@ PAULI: Dict[str, np.ndarray] = {
     "Z": np.array([[1, 0], [0, -1]], dtype=complex),
 }
 _V = 0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]])  # sqrt(X), section 4.2
-_FIXED: Dict[str, np.ndarray] = {
+FIXED_GATES: Dict[str, np.ndarray] = {
     "x": PAULI["X"],
     "not": PAULI["X"],
     "cnot": PAULI["X"],
@@ -185,172 +166,21 @@ class Op:
         return not self.scale and not self.mix
 
 
-@dataclass(frozen=True)
-class Gate:
-    """One validated gate object: the qubits it touches and the ops that implement it."""
-
-    name: str
-    qubits: Tuple[int, ...]  # controls then targets: what noise and gate counts see
-    ops: Tuple[Op, ...]
-
-
-# ---------------------------------------------------------------------- field parsing
-def _real(value: Any, what: str, *, allow_str: bool = False) -> float:
-    """A finite real; numeric strings only where a client is known to send them."""
-    if allow_str and isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise preflight(f"{what} must be a number, got {value!r}.") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise preflight(f"{what} must be a number, got {value!r}.")
-    if not math.isfinite(value):
-        raise preflight(f"{what} must be finite, got {value!r}.")
-    return float(value)
-
-
-def _qubits(raw: Dict[str, Any], single: str, plural: str, where: str) -> List[int]:
-    """Read ``target``/``targets`` (or ``control``/``controls``): either form, not both."""
-    if single in raw and plural in raw:
-        raise preflight(f"{where}: give either '{single}' or '{plural}', not both.")
-    if single in raw:
-        values = [raw[single]]
-    elif plural in raw:
-        values = raw[plural]
-        if not isinstance(values, list):
-            raise preflight(f"{where}: '{plural}' must be a list of qubit indices.")
-    else:
-        return []
-    for q in values:
-        if isinstance(q, bool) or not isinstance(q, int) or q < 0:
-            raise preflight(f"{where}: qubit indices must be integers >= 0, got {q!r}.")
-    return list(values)
-
-
-_QIS_1Q = frozenset(_FIXED) - {"swap"} | {"rx", "ry", "rz"}
-_QIS_ROTATION = frozenset({"rx", "ry", "rz", "xx", "yy", "zz"})
-QIS_GATES = _QIS_1Q | {"swap", "xx", "yy", "zz", "pauliexp"}
-NATIVE_GATES = frozenset({"gpi", "gpi2", "ms", "zz"})
-
-
-def parse_gate(raw: Any, gateset: str, where: str) -> Gate:
-    """Validate one gate object of a ``gateset`` circuit and compile it to ops.
-
-    Args:
-        raw: the decoded JSON gate object.
-        gateset: ``"qis"`` or ``"native"`` (section 3.2; the two cannot be mixed).
-        where: position for messages, e.g. ``"circuit 0, gate 3"``.
-
-    Raises:
-        JobFailure: ``PreflightError`` for anything malformed (section 7.2), or
-            ``SimulationError`` for a pauliexp too wide for this emulator to exponentiate.
-    """
-    if not isinstance(raw, dict) or not isinstance(raw.get("gate"), str):
-        raise preflight(f"{where}: a gate must be an object with a string 'gate' field.")
-    name = raw["gate"]
-    where = f"{where} ({name!r})"
-    own, other = (QIS_GATES, NATIVE_GATES) if gateset == "qis" else (NATIVE_GATES, QIS_GATES)
-    if name not in own:
-        if name in other:
-            raise preflight(
-                f"{where}: not a {gateset} gate; native and QIS gates cannot be mixed in one "
-                f"circuit (set 'gateset' to {'native' if gateset == 'qis' else 'qis'!r})."
-            )
-        raise preflight(f"{where}: unknown gate.")
-    targets = _qubits(raw, "target", "targets", where)
-    controls = _qubits(raw, "control", "controls", where)
-    if not targets:
-        raise preflight(f"{where}: missing 'target'/'targets'.")
-    if len(set(targets + controls)) != len(targets) + len(controls):
-        raise preflight(f"{where}: a qubit appears twice in one gate.")
-    if len(controls) > MAX_CONTROLS:
-        raise preflight(f"{where}: at most {MAX_CONTROLS} controls are allowed.")
-    if gateset == "native":
-        if controls:
-            raise preflight(f"{where}: native gates take no controls.")
-        ops: Tuple[Op, ...] = (_native_op(name, raw, targets, where),)
-    else:
-        ops = _qis_ops(name, raw, targets, controls, where)
-    return Gate(name, tuple(controls + targets), ops)
-
-
-def _expect_targets(targets: List[int], count: int, where: str) -> None:
-    if len(targets) != count:
-        raise preflight(f"{where}: expects {count} target(s), got {len(targets)}.")
-
-
-def _native_op(name: str, raw: Dict[str, Any], targets: List[int], where: str) -> Op:
-    """gpi/gpi2/ms/zz with parameters in turns (section 4.5)."""
-    if name in ("gpi", "gpi2"):
-        _expect_targets(targets, 1, where)
-        phase = _real(raw.get("phase"), f"{where}: 'phase'")
-        return Op(targets, (), (gpi_matrix if name == "gpi" else gpi2_matrix)(phase))
-    _expect_targets(targets, 2, where)
-    if name == "ms":
-        phases = raw.get("phases")
-        if not isinstance(phases, list) or len(phases) != 2:
-            raise preflight(f"{where}: 'phases' must be a list of two numbers [phi0, phi1].")
-        phi0, phi1 = (_real(p, f"{where}: 'phases'") for p in phases)
-        # qiskit does not float() the angle, so it may arrive as a JSON string (section 4.5).
-        angle = _real(raw.get("angle", 0.25), f"{where}: 'angle'", allow_str=True)
-        return Op(targets, (), ms_matrix(phi0, phi1, angle))
-    # zz: IonQ and qiskit send 'angle', Cirq sends 'phase' (section 8.7): accept either.
-    values = [raw[k] for k in ("angle", "phase") if k in raw]
-    if not values:
-        raise preflight(f"{where}: missing 'angle'.")
-    angles = {_real(v, f"{where}: 'angle'", allow_str=True) for v in values}
-    if len(angles) > 1:
-        raise preflight(f"{where}: 'angle' and 'phase' disagree.")
-    return Op(targets, (), native_zz_matrix(angles.pop()))
-
-
-def _qis_ops(
-    name: str, raw: Dict[str, Any], targets: List[int], controls: List[int], where: str
+def pauliexp_ops(
+    targets: Sequence[int],
+    controls: Sequence[int],
+    terms: Sequence[str],
+    coeffs: Sequence[float],
+    time: float,
+    where: str,
 ) -> Tuple[Op, ...]:
-    """Ops of a QIS gate (section 4.2), controlled by ``controls``."""
-    if name == "pauliexp":
-        return _pauliexp_ops(raw, targets, controls, where)
-    has_rotation = "rotation" in raw
-    if name in _QIS_ROTATION and not has_rotation:
-        raise preflight(f"{where}: missing 'rotation' (radians).")
-    if has_rotation and name not in _QIS_ROTATION and name != "z":
-        raise preflight(f"{where}: this gate takes no 'rotation'.")
-    if name == "cnot" and not controls:
-        raise preflight(f"{where}: 'cnot' needs a 'control'.")
-    if name == "swap" and controls:
-        raise preflight(f"{where}: 'swap' cannot be controlled (section 4.1).")
-    _expect_targets(targets, 1 if name in _QIS_1Q else 2, where)
-    if has_rotation:
-        matrix = rotation_matrix(name, _real(raw["rotation"], f"{where}: 'rotation'"))
-    else:
-        matrix = _FIXED[name]
-    return (Op(targets, controls, matrix),)
-
-
-def _pauliexp_ops(
-    raw: Dict[str, Any], targets: List[int], controls: List[int], where: str
-) -> Tuple[Op, ...]:
-    """exp(-i*time*sum_k c_k P_k) (section 4.4), exactly.
+    """Ops of exp(-i*time*sum_k c_k P_k) (section 4.4), exactly.
 
     Commuting terms become one Pauli rotation per term, each restricted to the qubits where
     its string is not ``I`` (so wide strings stay cheap). Non-commuting terms are
     exponentiated as one Hermitian matrix over the union of their supports by
-    eigendecomposition (capped at :data:`MAX_DENSE_PAULIEXP` qubits).
+    eigendecomposition (capped at :data:`MAX_DENSE_PAULIEXP` qubits, else ``SimulationError``).
     """
-    terms, coefficients = raw.get("terms"), raw.get("coefficients")
-    if not isinstance(terms, list) or not terms:
-        raise preflight(f"{where}: 'terms' must be a non-empty list of Pauli strings.")
-    if not isinstance(coefficients, list) or len(coefficients) != len(terms):
-        raise preflight(f"{where}: 'coefficients' must be a list as long as 'terms'.")
-    for term in terms:
-        if not isinstance(term, str) or len(term) != len(targets) or set(term) - set("IXYZ"):
-            raise preflight(
-                f"{where}: each term must be a string over 'IXYZ' with one character per target."
-            )
-    coeffs = [_real(c, f"{where}: 'coefficients'") for c in coefficients]
-    time = _real(raw.get("time"), f"{where}: 'time'")
-    if time < 0:
-        raise preflight(f"{where}: 'time' must be >= 0.")
     # Re-index every term little-endian: le[i] acts on targets[i] (rightmost char = targets[0]).
     les = [term[::-1] for term in terms]
     if all(_commute(a, b) for i, a in enumerate(les) for b in les[i + 1 :]):
@@ -370,9 +200,9 @@ def _pauliexp_ops(
             f"{where}: non-commuting terms over {len(support)} qubits; this emulator "
             f"exponentiates at most {MAX_DENSE_PAULIEXP}.",
         )
-    ham = sum(
-        c * pauli_matrix("".join(le[i] for i in reversed(support))) for le, c in zip(les, coeffs)
-    )
+    ham = np.zeros((1 << len(support),) * 2, dtype=complex)
+    for le, c in zip(les, coeffs):
+        ham += c * pauli_matrix("".join(le[i] for i in reversed(support)))
     w, v = np.linalg.eigh(ham)
     unitary = (v * np.exp(-1j * time * w)) @ v.conj().T
     return (Op([targets[i] for i in support], controls, unitary),)
@@ -383,84 +213,13 @@ def _commute(a: str, b: str) -> bool:
     return sum(x != "I" and y != "I" and x != y for x, y in zip(a, b)) % 2 == 0
 
 
-# ---------------------------------------------------------------------------- circuits
 @dataclass(frozen=True)
-class Circuit:
-    """One validated circuit: result width (``input.qubits``, else max index + 1) and gates."""
+class Gate:
+    """One validated gate object: the qubits it touches and the ops that implement it."""
 
-    name: Optional[str]
-    gateset: str
-    width: int
-    gates: List[Gate]
-
-
-def _containers(body: Dict[str, Any]) -> List[Tuple[Dict[str, Any], Optional[str]]]:
-    """The circuit containers of a job with their default names (sections 3.1, 3.2, 8.11).
-
-    Accepts ``input`` as an object (``circuit`` or ``circuits``), ``input`` as a JSON array of
-    circuit objects (IonQ user manual), and the legacy Cirq ``{"lang": "json", "body": ...}``.
-    """
-    program = body.get("input")
-    if program is None and "lang" in body:
-        if body["lang"] != "json":
-            raise preflight(f"Unsupported 'lang' {body['lang']!r}; only 'json' is understood.")
-        program = body.get("body")
-    if isinstance(program, str):  # tolerate an input sent as JSON text
-        try:
-            program = json.loads(program)
-        except ValueError:
-            raise preflight("'input' is not valid JSON.") from None
-    if isinstance(program, list):
-        if not program or not all(isinstance(c, dict) for c in program):
-            raise preflight("'input' as an array must hold one or more circuit objects.")
-        return [(c, c.get("name")) for c in program]
-    if not isinstance(program, dict):
-        raise preflight("Missing 'input' with a 'circuit' or 'circuits'.")
-    return [(program, body.get("name"))]
-
-
-def parse_circuits(body: Dict[str, Any]) -> List[Circuit]:
-    """Every circuit of a job body, validated and compiled, in submission order.
-
-    Raises:
-        JobFailure: ``PreflightError`` for malformed input (see :func:`parse_gate`).
-    """
-    out: List[Circuit] = []
-    for container, default_name in _containers(body):
-        fmt = container.get("format", "ionq.circuit.v0")
-        if fmt != "ionq.circuit.v0":
-            raise preflight(f"Unsupported input format {fmt!r}; expected 'ionq.circuit.v0'.")
-        has_one, has_many = "circuit" in container, "circuits" in container
-        if has_one == has_many:
-            raise preflight("'input' needs exactly one of 'circuit' or 'circuits'.")
-        entries: List[Tuple[Dict[str, Any], Any, Any]]
-        if has_one:
-            entries = [({}, default_name, container["circuit"])]
-        else:
-            many = container["circuits"]
-            if not isinstance(many, list) or not many:
-                raise preflight("'circuits' must be a non-empty list of circuit objects.")
-            if not all(isinstance(e, dict) and "circuit" in e for e in many):
-                raise preflight("Each 'circuits' entry must be an object with a 'circuit'.")
-            entries = [(e, e.get("name"), e["circuit"]) for e in many]
-        for entry, name, gates in entries:
-            where = f"circuit {len(out)}"
-            # Entries inherit the parent's gateset and width unless they override them (3.2).
-            gateset = entry.get("gateset", container.get("gateset", "qis"))
-            if gateset not in ("qis", "native"):
-                raise preflight(f"{where}: unknown gateset {gateset!r}; use 'qis' or 'native'.")
-            declared = entry.get("qubits", container.get("qubits"))
-            if declared is not None and (optional_int(declared) is None or declared < 0):
-                raise preflight(f"{where}: 'qubits' must be a non-negative integer.")
-            if not isinstance(gates, list):
-                raise preflight(f"{where}: 'circuit' must be a list of gate objects.")
-            parsed = [parse_gate(g, gateset, f"{where}, gate {i}") for i, g in enumerate(gates)]
-            used = max((q for g in parsed for q in g.qubits), default=-1) + 1
-            if declared is not None and used > declared:
-                raise preflight(f"{where}: qubit {used - 1} is out of range ('qubits' {declared}).")
-            width = max(1, used if declared is None else declared)
-            out.append(Circuit(name if isinstance(name, str) else None, gateset, width, parsed))
-    return out
+    name: str
+    qubits: Tuple[int, ...]  # controls then targets: what noise and gate counts see
+    ops: Tuple[Op, ...]
 
 
 def gate_class(gate: Gate) -> str:
@@ -468,6 +227,220 @@ def gate_class(gate: Gate) -> str:
     return "1q" if len(gate.qubits) == 1 else "2q"
 
 
-def optional_int(value: Any) -> Optional[int]:
-    """``value`` if it is a genuine int (not a bool), else ``None``."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+# ------------------------------------------------------------------------ statevector
+_LOW_BLOCK = 10  # diagonal gates: multiply rows of 2**10 amplitudes (long inner loops)
+_GEMM_MAX_QUBIT = 3  # 1q gates on qubits 0..3: matrix products with kron(U^T, I)
+_GEMM_BLOCK = 1 << 17  # rows x width**2 per BLAS call: below OpenBLAS's threading threshold
+
+
+def relabel(gate: Gate, local: Dict[int, int]) -> Gate:
+    """The gate on local (dense) qubit indices; the ops' matrix analysis is reused."""
+    ops = []
+    for op in gate.ops:
+        new = Op.__new__(Op)
+        for slot in Op.__slots__:
+            setattr(new, slot, getattr(op, slot))
+        new.targets = tuple(local[q] for q in op.targets)
+        new.controls = tuple(local[q] for q in op.controls)
+        ops.append(new)
+    return Gate(gate.name, tuple(local[q] for q in gate.qubits), tuple(ops))
+
+
+class States:
+    """``B`` state vectors of ``m`` qubits as a ``(B, 2**m)`` complex128 array.
+
+    The flat index of a row is little-endian (bit j = local qubit j); the n-d view
+    ``(B, 2, ..., 2)`` has qubit j on axis ``m - j``. Three kernels, chosen per op because
+    numpy is fast on long contiguous inner loops and slow on short strided ones:
+
+    * diagonal ops (z, s, t, rz, zz, controlled phases, Z errors): in place, over rows of
+      ``2**10`` amplitudes with a precomputed phase pattern;
+    * uncontrolled ops on up to 3 qubits: written into a spare buffer that then becomes the
+      state, as a sum of broadcast "diagonal times bit-flip" terms (:meth:`_flips`), or, for
+      a one-qubit op on qubits 0..3 where those terms have too-short inner loops, as one
+      matrix product with ``kron(U^T, I)`` (:meth:`_gemm`);
+    * everything else (controlled ops, low 2q targets): per-slice linear combinations
+      (:func:`_apply_slices`), which only touch the slice where the controls are 1.
+    """
+
+    def __init__(self, full: np.ndarray, m: int, live: Optional[int] = None) -> None:
+        self.m = m
+        self.live = len(full) if live is None else live  # rows in use: a prefix of `full`
+        self._bufs: List[Optional[np.ndarray]] = [full, None]  # state and spare buffer
+        self._cur = 0
+
+    @property
+    def flat(self) -> np.ndarray:
+        """The live rows, ``(live, 2**m)``."""
+        buf = self._bufs[self._cur]
+        assert buf is not None
+        return buf[: self.live]
+
+    def branch(self, count: int, source: np.ndarray) -> None:
+        """Start ``count`` more rows as copies of the state ``source``."""
+        full = self._bufs[self._cur]
+        assert full is not None
+        full[self.live : self.live + count] = source
+        self.live += count
+
+    def _buffer(self) -> np.ndarray:
+        spare = self._bufs[1 - self._cur]
+        if spare is None:
+            spare = self._bufs[1 - self._cur] = np.empty_like(self._bufs[self._cur])
+        return spare[: self.live]
+
+    def nd(self) -> np.ndarray:
+        return self.flat.reshape((len(self.flat),) + (2,) * self.m)
+
+    def apply(self, op: Op) -> None:
+        if op.diag is not None:
+            self._diagonal(op)
+        elif not op.controls and len(op.targets) == 1 and op.targets[0] <= _GEMM_MAX_QUBIT:
+            self._gemm(op)
+        elif not op.controls and len(op.targets) <= 3 and min(op.targets) > _GEMM_MAX_QUBIT:
+            self._flips(op)
+        else:
+            _apply_slices(self.nd(), op, self.m)
+
+    def _diagonal(self, op: Op) -> None:
+        m, p = self.m, min(self.m, _LOW_BLOCK)
+        qubits = op.controls + op.targets
+        high = [(i, q) for i, q in enumerate(qubits) if q >= p]
+        low_index = np.arange(1 << p)
+        nd = self.flat.reshape((len(self.flat),) + (2,) * (m - p) + (1 << p,))
+        nc = len(op.controls)
+        assert op.diag is not None
+        for hb in range(1 << len(high)):  # one row-slice per setting of the high qubits
+            idx: List[Any] = [slice(None)] * (m - p + 2)
+            bits = [np.zeros(1, dtype=np.int64)] * len(qubits)
+            for h, (i, q) in enumerate(high):
+                idx[m - q] = (hb >> h) & 1
+                bits[i] = np.array([(hb >> h) & 1])
+            for i, q in enumerate(qubits):
+                if q < p:
+                    bits[i] = (low_index >> q) & 1
+            enabled = np.ones(1, dtype=bool)
+            for b in bits[:nc]:  # the gate acts only where every control is 1
+                enabled = enabled & (b == 1)
+            target_index = sum((b << i for i, b in enumerate(bits[nc:])), np.zeros(1, np.int64))
+            pattern = np.where(enabled, op.diag[target_index], 1)
+            if np.any(pattern != 1):
+                view = nd[tuple(idx)]
+                view *= pattern if len(pattern) > 1 else pattern[0]
+
+    def _gemm(self, op: Op) -> None:
+        """1q op on qubit q <= 3: rows of 2**(q+1) amplitudes times kron(U^T, I).
+
+        The product is issued in blocks small enough for BLAS to stay single-threaded: on
+        few cores, OpenBLAS worker threads spin after each large call and slow down every
+        numpy operation that follows (measured: 2-5x on a 2-core VM).
+        """
+        width = 2 << op.targets[0]
+        kron = np.kron(op.matrix.T, np.eye(width // 2))
+        src = self.flat.reshape(-1, width)
+        dst = self._buffer().reshape(-1, width)
+        step = max(1, _GEMM_BLOCK // (width * width))
+        for i in range(0, len(src), step):
+            np.matmul(src[i : i + step], kron, out=dst[i : i + step])
+        self._cur = 1 - self._cur
+
+    def _flips(self, op: Op) -> None:
+        """Uncontrolled op on targets >= 3: U = sum_f diag(d_f) X^f over flip masks f.
+
+        ``(U psi)[x] = sum_f U[x, x^f] psi[x^f]``: each term is a broadcast multiply of the
+        state, reversed along the flipped target axes; no slicing, long inner loops.
+        """
+        order = sorted(range(len(op.targets)), key=lambda i: -op.targets[i])
+        qs = [op.targets[i] for i in order] + [-1]
+        # Split each row at every target: (rest, 2, gap, 2, ..., 2, 2**lowest target).
+        shape = [len(self.flat) << (self.m - 1 - qs[0])]
+        for q, below in zip(qs, qs[1:]):
+            shape += [2, 1 << (q - below - 1)]
+        axis = {i: 1 + 2 * n for n, i in enumerate(order)}
+        k = len(op.targets)
+        psi = self.flat.reshape(shape)
+        out = self._buffer().reshape(shape)
+        x = np.arange(1 << k)
+        terms = [f for f in range(1 << k) if np.any(np.abs(op.matrix[x, x ^ f]) > 1e-14)]
+        for n, f in enumerate(terms):
+            d = op.matrix[x, x ^ f].reshape((2,) * k)  # axes: target k-1 ... target 0
+            d = d.transpose([k - 1 - i for i in order]).reshape(
+                [2 if a in axis.values() else 1 for a in range(len(shape))]
+            )
+            flipped = {axis[i] for i in axis if f >> i & 1}
+            flip = tuple(slice(None, None, -1 if a in flipped else 1) for a in range(len(shape)))
+            if n == 0:
+                np.multiply(psi[flip], d, out=out)
+            elif n < len(terms) - 1:
+                out += psi[flip] * d
+            else:  # last term: scale the old state in place, then add it flipped
+                psi *= d[flip]
+                out += psi[flip]
+        self._cur = 1 - self._cur
+
+
+def _apply_slices(state: np.ndarray, op: Op, m: int) -> None:
+    """Apply ``op`` in place to ``state`` of shape ``(B,) + (2,) * m`` (qubit j on axis m - j)."""
+    base: List[Any] = [slice(None)] * (m + 1)
+    for c in op.controls:
+        base[m - c] = 1  # only the slice where every control is |1> changes (section 4.2)
+    if op.dense:
+        sub = state[tuple(base)]
+        k = len(op.targets)
+        # Axis of each target in `sub`, whose control axes have been indexed away.
+        axes = [m - t - sum(m - c < m - t for c in op.controls) for t in op.targets][::-1]
+        ut = op.matrix.reshape((2,) * (2 * k))  # axes: out bits k-1..0, then in bits k-1..0
+        res = np.tensordot(ut, sub, axes=(list(range(k, 2 * k)), axes))
+        sub[...] = np.moveaxis(res, list(range(k)), axes)
+        return
+    views: Dict[int, np.ndarray] = {}
+
+    def view(b: int) -> np.ndarray:
+        if b not in views:
+            idx = list(base)
+            for i, t in enumerate(op.targets):
+                idx[m - t] = (b >> i) & 1
+            views[b] = state[tuple(idx)]
+        return views[b]
+
+    temps = []
+    for i, row in op.mix:  # new slice i = sum_j U[i, j] * old slice j: read all, then write
+        (j0, u0), rest = row[0], row[1:]
+        acc = view(j0).copy() if u0 == 1 else np.multiply(view(j0), u0)
+        for j, u in rest:
+            acc += view(j) if u == 1 else np.multiply(view(j), u)
+        temps.append((i, acc))
+    for i, d in op.scale:
+        v = view(i)
+        v *= d
+    for i, acc in temps:
+        view(i)[...] = acc
+
+
+_PAULI_OPS: Dict[Tuple[int, str], Op] = {}
+
+
+def pauli_op(qubit: int, letter: str) -> Op:
+    return _PAULI_OPS.setdefault((qubit, letter), Op((qubit,), (), PAULI[letter]))
+
+
+def probabilities(states: States) -> np.ndarray:
+    flat = states.flat
+    return flat.real**2 + flat.imag**2
+
+
+class Runner:
+    """The error-free trajectory, advanced gate by gate and never rewound."""
+
+    def __init__(self, gates: Sequence[Gate], m: int) -> None:
+        full = np.zeros((1, 1 << m), dtype=np.complex128)
+        full[0, 0] = 1
+        self.gates, self.states, self.done = gates, States(full, m), 0
+
+    def advance(self, stop: int) -> np.ndarray:
+        """Apply the gates up to index ``stop`` (exclusive); returns the state row."""
+        for gate in self.gates[self.done : stop]:
+            for op in gate.ops:
+                self.states.apply(op)
+        self.done = max(self.done, stop)
+        return self.states.flat[0]

@@ -1,4 +1,8 @@
-"""Noise models of the emulator: targets, qubit ceilings, and Pauli-error trajectories.
+"""How a job runs: job-level settings, noise models and Pauli-error trajectories.
+
+Job-level settings of the body (sections 3.1-3.7): target and qubit ceilings, ``noise``,
+``shots``, ``error_mitigation`` (debiasing and its aggregations), and the circuit containers
+of ``input``; the gate objects inside them are the simulator's business.
 
 Fact sheet section 3.5: a noise model is a depolarizing channel after every ideal gate. The
 one-qubit channel with rate r1 has Kraus operators sqrt(1 - 3 r1/4) I and sqrt(r1/4) {X, Y, Z},
@@ -18,19 +22,23 @@ Choices made here (documented because the fact sheet leaves them open):
 
 Simulation strategy (see :func:`sample_trajectories`): a channel is a random Pauli applied
 with some probability, so every shot is one pure-state trajectory with its own pattern of
-Pauli errors. Patterns are sampled per shot up front (vectorised over shots), identical
+Pauli errors. Patterns are sampled per shot up front (vectorised over channels), identical
 patterns are grouped (most shots share the error-free one), and the simulator evolves each
-distinct pattern once, batched, then samples that pattern's shots from its probabilities.
+distinct pattern once, then samples that pattern's shots from its probabilities. This is
+exactly the per-shot trajectory simulation IonQ describes, at the cost of the distinct
+patterns only.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .gates import Gate, JobFailure, preflight
+from .gates import Gate, JobFailure, Runner, States, pauli_op, preflight, probabilities
 
 # (r1, r2) per model, section 3.5 (the repeating decimals written as exact fractions).
 RATES: Dict[str, Tuple[float, float]] = {
@@ -68,6 +76,7 @@ QPU_MODEL: Dict[str, str] = {
     "qpu.forte-enterprise-1": "forte-1",
 }
 
+MAX_SAMPLED_SHOTS = 1_000_000  # shot-based runs beyond this fail with SimulationError
 PAULIS = "IXYZ"  # index 1..3 of a 1q error; a 2q error index e is the pair (e % 4, e // 4)
 
 
@@ -193,6 +202,42 @@ def sample_trajectories(
     return Trajectories(list(index), np.split(order, bounds))
 
 
+def circuit_containers(body: Dict[str, Any]) -> List[Tuple[Dict[str, Any], Optional[str]]]:
+    """The circuit containers of a job with their default names (sections 3.1, 3.2, 8.11).
+
+    A container holds ``circuit`` or ``circuits`` and defaults (``gateset``, ``qubits``); it is
+    ``input`` as an object, each element of ``input`` given as a JSON array of circuit objects
+    (IonQ user manual), or the legacy Cirq ``{"lang": "json", "body": ...}``.
+    """
+    program = body.get("input")
+    if program is None and "lang" in body:
+        if body["lang"] != "json":
+            raise preflight(f"Unsupported 'lang' {body['lang']!r}; only 'json' is understood.")
+        program = body.get("body")
+    if isinstance(program, str):  # tolerate an input sent as JSON text
+        try:
+            program = json.loads(program)
+        except ValueError:
+            raise preflight("'input' is not valid JSON.") from None
+    if isinstance(program, list):
+        if not program or not all(isinstance(c, dict) for c in program):
+            raise preflight("'input' as an array must hold one or more circuit objects.")
+        return [(c, c.get("name")) for c in program]
+    if not isinstance(program, dict):
+        raise preflight("Missing 'input' with a 'circuit' or 'circuits'.")
+    return [(program, body.get("name"))]
+
+
+# (1q gate, 2q gate, readout + reset) in ms per QPU family: predictions only (section 5.2).
+_QPU_MS = {"harmony": (0.01, 0.2, 0.15), "aria": (0.135, 0.6, 0.32), "forte": (0.13, 0.97, 0.2)}
+
+
+def qpu_shot_ms(model: str, n1: int, n2: int) -> float:
+    """Device time of one shot of a circuit with ``n1``/``n2`` one/two-qubit gates."""
+    t1, t2, tr = next(v for family, v in _QPU_MS.items() if family in model)
+    return n1 * t1 + n2 * t2 + tr
+
+
 def parse_shots(body: Dict[str, Any]) -> int:
     """``shots``: an int or a numeric string (Cirq sends ``"200"``), default 100 (section 3.1).
 
@@ -270,4 +315,76 @@ def debiased(
     return (values, average), (won, votes / len(variants))
 
 
-MAX_SAMPLED_SHOTS = 1_000_000
+def aggregate(
+    rng: np.random.Generator, outcomes: np.ndarray, debias: bool
+) -> Tuple[Tuple[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray]]:
+    """``(outcomes, probabilities)`` of the average and the plurality aggregation.
+
+    Without debiasing both are the plain frequencies count/shots (section 6.3).
+    """
+    if debias:
+        return debiased(rng, outcomes)
+    values, counts = np.unique(outcomes, return_counts=True)
+    return (values, counts / len(outcomes)), (values, counts / len(outcomes))
+
+
+# ----------------------------------------------------------------------- noisy runs
+_BATCH_AMPLITUDES = 1 << 20  # trajectories evolved together: at most 16 MiB of state per batch
+_WORK_BUDGET = 1 << 35  # amplitude x gate updates of a noisy run (~2 min), else SimulationTimeout
+
+
+def noisy_outcomes(
+    rng: np.random.Generator, gates: Sequence[Gate], m: int, shots: int, model: str
+) -> np.ndarray:
+    """Local basis-state index measured by each shot of a noisy run.
+
+    Error patterns are sampled per shot (:func:`sample_trajectories`); each distinct
+    pattern is one trajectory, identical to the error-free one until its first error. So the
+    error-free trajectory (``runner``) is simulated once, and every other trajectory is
+    branched off (copied from it) at its first error and simulated from there on, batched
+    with others (sorted by first error) as rows of one array. An event ``(g, q, P)`` applies
+    Pauli ``P`` to qubit ``q`` right after gate ``g``; rows sharing it are hit together.
+    """
+    traj = sample_trajectories(rng, shots, gates, model)
+    errored = sorted(
+        ((p, s) for p, s in zip(traj.patterns, traj.shots) if p and len(s)),
+        key=lambda ps: ps[0][0][0],
+    )
+    work = (len(gates) + sum(len(gates) - p[0][0] for p, _ in errored)) << m
+    if work > _WORK_BUDGET:
+        raise JobFailure(
+            "SimulationTimeout",
+            f"{len(errored)} distinct noisy trajectories of {m} qubits and {len(gates)} gates "
+            "exceed this emulator's budget; use fewer shots, qubits or gates, or no noise.",
+        )
+    outcomes = np.empty(shots, dtype=np.int64)
+
+    def sample(probs: np.ndarray, shot_ids: np.ndarray) -> None:
+        outcomes[shot_ids] = rng.choice(len(probs), size=len(shot_ids), p=probs / probs.sum())
+
+    runner = Runner(gates, m)
+    per_batch = max(1, _BATCH_AMPLITUDES >> m)
+    for start in range(0, len(errored), per_batch):
+        chunk = errored[start : start + per_batch]
+        starts = Counter(p[0][0] for p, _ in chunk)
+        errors: Dict[int, Dict[Tuple[int, str], List[int]]] = {}
+        for row, (pattern, _) in enumerate(chunk):
+            for g, q, letter in pattern:
+                errors.setdefault(g, {}).setdefault((q, letter), []).append(row)
+        states = States(np.empty((len(chunk), 1 << m), dtype=np.complex128), m, live=0)
+        for g in range(chunk[0][0][0][0], len(gates)):
+            if states.live:
+                for op in gates[g].ops:
+                    states.apply(op)
+            if g in starts:
+                states.branch(starts[g], runner.advance(g + 1))
+            for (q, letter), rows in errors.get(g, {}).items():
+                hit = np.array(rows)
+                sub = States(states.flat[hit], m)
+                sub.apply(pauli_op(q, letter))
+                states.flat[hit] = sub.flat
+        for (_, shot_ids), probs in zip(chunk, probabilities(states)):
+            sample(probs, shot_ids)
+    runner.advance(len(gates))
+    sample(probabilities(runner.states)[0], traj.shots[0])
+    return outcomes

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
 
-from qiskit_ionq.emulator import noise
+from qiskit_ionq.emulator import noise, simulator
 from qiskit_ionq.emulator.simulator import execute
 
 BELL = [{"gate": "h", "targets": [0]}, {"gate": "x", "controls": [0], "targets": [1]}]
@@ -96,19 +95,27 @@ def test_seeded_noise_is_repeatable():
     assert hist(b, seed=1).histogram == hist(b, seed=2).histogram
 
 
-def test_multi_batch_trajectories_stay_correct():
-    # 12 qubits: 256 trajectories per batch, many distinct error patterns.
-    circ = [{"gate": "x", "targets": [q]} for q in range(12)] * 51
-    b = {"target": "simulator", "shots": 3000, "noise": {"model": "aria-2", "seed": 2}}
-    b["input"] = {"qubits": 12, "circuit": circ}
-    h = hist(b).histogram
-    assert max(h, key=h.get) == str((1 << 12) - 1)
-    # Each qubit sees 51 X gates, each flipping it with probability r1/2: ~1.7% per qubit.
-    assert 0.75 < h[str((1 << 12) - 1)] < 0.88
+def test_batching_does_not_change_results(monkeypatch):
+    circ = [{"gate": "x", "targets": [q]} for q in range(8)] * 31
+    b = {"target": "simulator", "shots": 2000, "noise": {"model": "aria-2", "seed": 2}}
+    b["input"] = {"qubits": 8, "circuit": circ}
+    whole = hist(b).histogram
+    monkeypatch.setattr(noise, "_BATCH_AMPLITUDES", 1 << 11)  # 8 trajectories per batch
+    assert hist(b).histogram == whole
+    # Each qubit sees 31 X gates, each flipping it with probability r1/2 (~1% per qubit).
+    assert max(whole, key=whole.get) == "255"
+    assert 0.88 < whole["255"] < 0.96
+
+
+def test_oversized_noisy_run_is_a_simulation_timeout(monkeypatch):
+    monkeypatch.setattr(noise, "_WORK_BUDGET", 1 << 12)
+    with pytest.raises(simulator.JobFailure) as err:
+        execute(body(BELL * 100, model="harmony", seed=1))
+    assert err.value.code == "SimulationTimeout"
 
 
 def test_trajectory_sampler_groups_shots():
-    from qiskit_ionq.emulator.gates import parse_gate
+    from qiskit_ionq.emulator.simulator import parse_gate
 
     gates = [parse_gate(g, "qis", "") for g in BELL * 50]
     traj = noise.sample_trajectories(np.random.default_rng(0), 2000, gates, "harmony")
@@ -176,29 +183,12 @@ def test_debiasing_never_applies_to_simulators():
     assert r.sharpened == r.histogram
 
 
-# ----------------------------------------------------------------------------- speed
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def test_noisy_bell_is_fast():
-    b = body(BELL, model="aria-1", seed=1)
-    assert best_of(lambda: execute(b), 5) < 0.05
-
-
-def test_noisy_10_qubits_100_gates_is_fast():
-    b = {"target": "simulator", "shots": 1000, "noise": {"model": "aria-1", "seed": 1}}
-    b["input"] = {"qubits": 10, "circuit": random_circuit(10, 100, 1)}
-    assert best_of(lambda: execute(b), 2) < 2.0
+# --------------------------------------------------------------------- at benchmark size
+# Speed is measured by benchmarks/bench_emulator.py (figures and ratios), never asserted here.
 
 
 @pytest.mark.slow
-def test_ideal_20_qubits_500_gates_not_slower_than_qiskit_statevector():
+def test_ideal_20_qubits_500_gates_matches_qiskit_statevector():
     qiskit = pytest.importorskip("qiskit")
     from qiskit.quantum_info import Statevector
 
@@ -212,13 +202,7 @@ def test_ideal_20_qubits_500_gates_not_slower_than_qiskit_statevector():
         else:
             qc.cx(g["controls"][0], g["targets"][0])
     b = {"target": "simulator", "input": {"qubits": 20, "circuit": circ}}
-    result = {}
-    ours = best_of(lambda: result.update(r=execute(b)[0]), 2)
-    start = time.perf_counter()
+    hist = execute(b)[0].histogram
     probs = Statevector.from_instruction(qc).probabilities()
-    theirs = time.perf_counter() - start
-    print(f"\n20 qubits x 500 gates: emulator {ours:.2f} s, Statevector {theirs:.2f} s")
-    hist = result["r"].histogram
     keys = np.array([int(k) for k in hist])
     np.testing.assert_allclose(np.array(list(hist.values())), probs[keys], atol=1e-12)
-    assert ours <= theirs
