@@ -66,7 +66,7 @@ GATESET_MAP: Dict[str, List[str]] = {
 }
 
 
-# Qiskit 1.x's transpile converts a BackendV1 to a Target and drops basis names it has no
+# Qiskit 1.x's transpile converts a V1 backend to a Target and drops basis names it has no
 # gate for, so native gates are described as GateConfig entries (name, parameters, and a
 # coupling map, which the converter reads as the qubits the gate acts on: all of them).
 _NATIVE_GATE_PARAMS = {

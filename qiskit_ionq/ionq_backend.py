@@ -2,9 +2,9 @@
 
 A backend knows its name, gateset, qubit count and run options; ``run`` validates the options,
 serializes through :mod:`qiskit_ionq.serializer` and submits through the client. It holds no
-wire format itself. The Qiskit base class (``BackendV1`` below Qiskit 2, ``BackendV2`` from
-Qiskit 2 on) comes from :mod:`qiskit_ionq._qiskit_compat`, the only module that knows which
-Qiskit line is installed.
+wire format itself. The Qiskit base class (the V1 backend interface below Qiskit 2,
+``BackendV2`` from Qiskit 2 on) comes from :mod:`qiskit_ionq._qiskit_compat`, the only module
+that knows which Qiskit line is installed.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
     def __repr__(self) -> str:
         return f"<{type(self).__name__}('{self._backend_name}', gateset='{self._gateset}')>"
 
-    # Qiskit 2 (BackendV2) needs these two; BackendV1 ignores them.
+    # Qiskit 2 (BackendV2) needs these two; the V1 interface ignores them.
     @property
     def target(self) -> Any:
         """Qiskit-2 ``Target``: all-to-all, this backend's qubits and the gateset's gates."""

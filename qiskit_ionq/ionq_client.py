@@ -236,28 +236,10 @@ class IonQClient:
     def submit_job(self, job: Any) -> Dict[str, Any]:
         """Create a job, exactly once (``POST /jobs``).
 
-        Args:
-            job: the job body: a mapping, its JSON text, or an object with a ``serialize()``
-                method returning either. It is not modified.
-
-        Returns:
-            The create response (``{"id", "status", ...}``), or, when the job was found by
-            reconciliation, its entry from the job list.
-
-        Raises:
-            IonQAPIError: the server refused the job (or kept failing until the budget ran
-                out, having proved each time that no job was created).
-            IonQClientError: the server could not be reached; or (message naming the
-                submission id) it may have created the job and the job list could not be
-                checked, so resubmitting might duplicate it.
-
-        How exactly-once works (:mod:`qiskit_ionq.submission`): the body's ``metadata`` gets
-        ``SUBMISSION_ID_KEY`` (a uuid4 hex, or the caller's own). Failures before anything was
-        sent, and 429, are retried by the transport. After an ambiguous failure (read timeout,
-        connection lost after sending, any 5xx/52x, a 2xx whose body has no id) the job list
-        is searched for that id: a match is adopted; proven absence leads to a resubmission
-        (same id, bounded by ``max_attempts`` and ``total_timeout``), except after a 500,
-        which is then reported; an incomplete search raises.
+        ``job`` is the body: a mapping, its JSON text, or an object with a ``serialize()``
+        method returning either; it is not modified. Returns the create response (or the job
+        list entry found by reconciliation). The protocol, its bounds and its errors are
+        documented in :func:`qiskit_ionq.submission.submit_exactly_once`.
         """
         return submit_exactly_once(self, job)
 
