@@ -209,3 +209,18 @@ def test_unmeasured_qubits_never_appear(provider):
     assert probs == pytest.approx({"0": 0.5, "1": 0.5}, abs=1e-9)
     assert math.isclose(sum(probs.values()), 1.0, abs_tol=1e-9)
     assert np.isfinite(list(probs.values())).all()
+
+
+def test_vendor_warnings_are_reemitted_end_to_end(provider, emulator):
+    emulator.set_job_warnings(["Debiasing was disabled for this job"])
+    job = provider.get_backend("ionq_simulator").run(bell(), shots=10)
+    with pytest.warns(UserWarning, match="Debiasing was disabled for this job"):
+        job.result()
+
+
+def test_backend_status_and_calibration_end_to_end(provider):
+    assert provider.get_backend("ionq_simulator").status().operational
+    cal = provider.get_backend("ionq_qpu.aria-1").calibration()
+    assert cal.num_qubits == 25 and cal.target == "qpu.aria-1"
+    assert len(cal.connectivity) == 25 * 24 // 2
+    assert cal.calibration_time.tzinfo is not None
