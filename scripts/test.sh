@@ -12,7 +12,7 @@ venvs="$root/.ci-venvs"
 py=${PYTHON:-python3}
 lines=${QISKIT_LINES:-"q046 q14 q2"}
 mkdir -p "$venvs" "$venvs/reports"
-rm -f "$venvs"/reports/*.xml
+rm -f "$venvs"/reports/*.xml "$venvs"/reports/*.json
 
 spec_for() {
   case "$1" in
@@ -32,6 +32,18 @@ install() {  # a fresh venv per line; pip keeps the Qiskit the spec pins
 
 for name in $lines; do install "$name"; done
 newest=${lines##* }
+
+echo "== pip keeps the Qiskit each environment already has"
+for name in $lines; do
+  "$venvs/$name/bin/python" -m pip install -q --disable-pip-version-check --dry-run \
+      --report "$venvs/reports/$name-pip.json" . 2>/dev/null
+  "$venvs/$name/bin/python" - "$venvs/reports/$name-pip.json" <<'PY'
+import json, sys
+names = sorted(i["metadata"]["name"] for i in json.load(open(sys.argv[1]))["install"])
+assert names == ["qiskit-ionq"], f"pip install . would also install {names}"
+print("   ", sys.argv[1].split("/")[-1].split("-")[0], "-> installs only", names)
+PY
+done
 
 echo "== lint (ruff, ruff format, mypy) on $newest"
 "$venvs/$newest/bin/ruff" check qiskit_ionq test benchmarks scripts
