@@ -400,39 +400,28 @@ def _gpi(op: Any, qubits: List[int], out: List[Gate]) -> None:
 
 
 def _ms(op: Any, qubits: List[int], out: List[Gate]) -> None:
-    """MS(phi0, phi1, theta) with theta brought into 0..0.25 where that is exact.
+    """MS(phi0, phi1, theta), sent as one or two MS gates with angles in the API's 0..0.25.
 
-    MS(phi0, phi1, theta) = exp(-i pi theta sigma_phi0 (x) sigma_phi1), so, up to global
-    phase, theta has period 1, and MS(phi0, phi1, -theta) = MS(phi0 + 0.5, phi1, theta)
-    (the half-turn flips sigma_phi0). That maps theta mod 1 in [0.75, 1) to 1 - theta in
-    (0, 0.25]; angles in (0.25, 0.75) are genuinely larger than one MS and are refused.
+    MS(phi0, phi1, theta) = exp(-i pi theta sigma_phi0 (x) sigma_phi1) with
+    (sigma_phi0 (x) sigma_phi1)^2 = I, so: theta has period 1 up to a global phase (-1);
+    MS(phi0, phi1, -theta) = MS(phi0 + 0.5, phi1, theta) (half a turn flips sigma_phi0); and
+    MS gates on the same phases add their angles. Hence any theta becomes |theta'| <= 0.5
+    after folding, then at most two MS gates of <= 0.25 each, exactly. This matters for
+    ``qiskit.transpile``: its rxx(theta) -> MS(0, 0, theta / 2pi) rule yields any angle.
     """
     phi0 = as_float(op.params[0], op.name)
     phi1 = as_float(op.params[1], op.name)
     theta = as_float(op.params[2], op.name) if len(op.params) > 2 else 0.25
-    if -0.25 - _MS_ANGLE_SLACK <= theta < -_MS_ANGLE_SLACK:
-        theta, phi0 = -theta, phi0 + 0.5
-    elif not -_MS_ANGLE_SLACK <= theta <= 0.25 + _MS_ANGLE_SLACK:
-        reduced = theta % 1.0
-        if reduced <= 0.25 + _MS_ANGLE_SLACK:
-            theta = reduced
-        elif reduced >= 0.75 - _MS_ANGLE_SLACK:
-            theta, phi0 = 1.0 - reduced, phi0 + 0.5
-        else:
-            raise IonQCircuitError(
-                f"MS angle {theta} turns is outside the API's range 0..0.25 (mod 1, up to "
-                "sign). Split it into several MS gates with the same phases, each of at most "
-                "0.25 turns (MS angles on the same phases add up)."
-            )
+    if not -_MS_ANGLE_SLACK <= theta <= 0.25 + _MS_ANGLE_SLACK:
+        theta = (theta + 0.5) % 1.0 - 0.5  # into [-0.5, 0.5): a whole turn is global phase
+        if theta < 0:
+            theta, phi0 = -theta, phi0 + 0.5
+    phases = [_turns(phi0, op.name), _turns(phi1, op.name)]
+    if theta > 0.25 + _MS_ANGLE_SLACK:
+        out.append({"gate": "ms", "targets": qubits, "phases": list(phases), "angle": 0.25})
+        theta -= 0.25
     theta = min(max(theta, 0.0), 0.25)
-    out.append(
-        {
-            "gate": "ms",
-            "targets": qubits,
-            "phases": [_turns(phi0, op.name), _turns(phi1, op.name)],
-            "angle": theta,
-        }
-    )
+    out.append({"gate": "ms", "targets": qubits, "phases": phases, "angle": theta})
 
 
 def _zz(op: Any, qubits: List[int], out: List[Gate]) -> None:

@@ -224,3 +224,23 @@ def test_backend_status_and_calibration_end_to_end(provider):
     assert cal.num_qubits == 25 and cal.target == "qpu.aria-1"
     assert len(cal.connectivity) == 25 * 24 // 2
     assert cal.calibration_time.tzinfo is not None
+
+
+def test_transpile_for_ms_backend_with_large_angles_runs_exactly(provider):
+    """transpile's rxx -> MS rule yields MS angles beyond 0.25 turns; run must accept them
+    and keep the circuit's meaning (found by the fidelity run)."""
+    qc = QuantumCircuit(3, 3)
+    qc.h(0)
+    qc.rxx(2.5, 0, 1)
+    qc.ryy(-1.9, 1, 2)
+    qc.cx(2, 0)
+    expected = Statevector(qc).probabilities_dict()
+    qc.measure([0, 1, 2], [0, 1, 2])
+    aria = provider.get_backend("ionq_qpu.aria-1", gateset="native")
+    compiled = transpile(qc, aria, optimization_level=1)
+    assert {inst.operation.name for inst in compiled.data} <= {"gpi", "gpi2", "ms", "measure"}
+    aria.run(compiled, shots=100).result()  # accepted by the QPU backend
+    sim = provider.get_backend("ionq_simulator", gateset="native")
+    probs = sim.run(compiled, shots=100).get_probabilities()
+    for key, value in expected.items():
+        assert probs.get(key, 0.0) == pytest.approx(value, abs=1e-9)

@@ -346,12 +346,20 @@ def test_ms_angle_normalization(params: tuple, expected: tuple) -> None:
     assert gate["angle"] == pytest.approx(expected[1])
 
 
-@pytest.mark.parametrize("theta", [0.3, 0.5, -0.4])
-def test_ms_angle_out_of_range_is_refused_with_advice(theta: float) -> None:
+@pytest.mark.parametrize("theta", [0.3, 0.5, -0.4, 0.7, 3.45, -2.2])
+def test_large_ms_angle_is_split_exactly(theta: float) -> None:
+    # transpile's rxx(theta) -> MS(0, 0, theta / 2pi) rule can produce any angle.
+    from qiskit.quantum_info import Operator
+
     qc = QuantumCircuit(2)
-    qc.append(MSGate(0, 0, theta), [0, 1])
-    with pytest.raises(IonQCircuitError, match="Split it into several MS gates"):
-        gates_of(qc, "native")
+    qc.append(MSGate(0.1, 0.3, theta), [0, 1])
+    gates = gates_of(qc, "native")
+    assert 1 <= len(gates) <= 2
+    assert all(0.0 <= g["angle"] <= 0.25 for g in gates)
+    rebuilt = QuantumCircuit(2)
+    for g in gates:
+        rebuilt.append(MSGate(*g["phases"], g["angle"]), g["targets"])
+    assert Operator(rebuilt).equiv(Operator(qc))
 
 
 def test_native_phase_outside_minus_one_one_is_folded() -> None:
