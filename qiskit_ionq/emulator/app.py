@@ -279,6 +279,9 @@ class IonQEmulator:
             self._manager.reset()
         elif self._memory_store is not None:
             self._memory_store.clear()
+        server = self._server
+        if server is not None:
+            server.api.forget_results()
 
     def get_job(self, job_id: str) -> Optional[Dict[str, Any]]:
         """The job object ``GET /jobs/{id}`` would return now, or ``None``."""

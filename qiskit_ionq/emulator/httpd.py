@@ -21,6 +21,7 @@ import selectors
 import socket
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, List, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
@@ -117,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 300  # an idle keep-alive connection is closed after 5 minutes
     server: EmulatorHTTPServer
     _reset = False
+    _date: Tuple[int, str] = (0, "")
 
     def version_string(self) -> str:
         return self.server_version
@@ -129,7 +131,18 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):  # called for every request: format only if shown
+            log.debug("%s - %s", self.address_string(), format % args)
+
+    def date_time_string(self, timestamp: Optional[float] = None) -> str:
+        """The ``Date`` header, formatted once per second rather than per response."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = int(time.time())
+        cached = _Handler._date
+        if cached[0] != now:
+            cached = _Handler._date = (now, super().date_time_string(now))
+        return cached[1]
 
     def do_GET(self) -> None:
         self._handle()

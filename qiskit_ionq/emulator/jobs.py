@@ -17,6 +17,7 @@ Choices on open questions of the fact sheet (section 8) made here:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -29,6 +30,14 @@ PHASES = ("submitted", "ready", "running")
 _ECHO_FIELDS = ("name", "target", "shots", "noise", "error_mitigation", "settings", "registers")
 MAX_SHOTS = 1_000_000  # far above real use; stops a typo from tying up the simulator
 WARNINGS_SETTING = "emulator_warnings"  # settings key asking for warning.messages on the job
+
+
+class StoredBody(dict):  # type: ignore[type-arg]
+    """A job's request body as the emulator stores it: never mutated after creation.
+
+    The simulator parses such a body once for validation, estimate and execution (it may
+    memoize by identity); plain dicts from other callers are parsed on every call.
+    """
 
 
 class RequestError(ValueError):
@@ -180,8 +189,32 @@ def render_results(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
         sharpen: return the plurality-vote (sharpened) aggregation; identical to the
             default for jobs without debiasing.
     """
-    key = "sharpened" if sharpen else "results"
-    return dict(record.get(key) or record.get("results") or {})
+    return dict(results_source(record, sharpen=sharpen))
+
+
+def results_source(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
+    """The stored object behind :func:`render_results`, not copied (do not mutate it).
+
+    With ``sharpen`` it is the very object of the default aggregation when the two are the
+    same (jobs without debiasing), so that callers caching the encoded body can share it.
+    """
+    if sharpen:
+        sharpened = record.get("sharpened")
+        if sharpened:
+            return sharpened  # type: ignore[no-any-return]
+    return record.get("results") or {}
+
+
+def encode_results(results: Dict[str, Any]) -> bytes:
+    """The ``/results`` body as compact JSON bytes.
+
+    Keys keep their stored order (a parent's children in submission order); floats are
+    written with ``repr`` (exact round trip) by the C encoder.
+    """
+    return _ENCODER.encode(results).encode()
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 def completion_fields(
@@ -206,15 +239,19 @@ def completion_fields(
         "gate_counts": gate_counts,
     }
     children = record["children"]
+    # One copy per distinct histogram: without debiasing the sharpened aggregation is the
+    # very same (read-only) dict, which halves the memory of a large result and lets the
+    # server share its encoded body between ``sharpen=true`` and ``false``.
     if not children:
-        parent["results"] = dict(results[0].histogram)
-        parent["sharpened"] = dict(results[0].sharpened or results[0].histogram)
+        parent["results"], parent["sharpened"] = _pair(results[0])
         return parent, {}
     # Keyed by child id in submission order: qiskit pairs them by position (section 6.4).
-    parent["results"] = {cid: dict(r.histogram) for cid, r in zip(children, results)}
-    parent["sharpened"] = {
-        cid: dict(r.sharpened or r.histogram) for cid, r in zip(children, results)
-    }
+    pairs = [_pair(r) for r in results]
+    parent["results"] = {cid: pair[0] for cid, pair in zip(children, pairs)}
+    if all(pair[0] is pair[1] for pair in pairs):
+        parent["sharpened"] = parent["results"]
+    else:
+        parent["sharpened"] = {cid: pair[1] for cid, pair in zip(children, pairs)}
     per_child = {
         cid: {
             "execution_time": exec_ms // len(children),
@@ -226,3 +263,12 @@ def completion_fields(
         for cid, r in zip(children, results)
     }
     return parent, per_child
+
+
+def _pair(result: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """``(histogram, sharpened)`` copies of a ``CircuitResult``, one object if they agree."""
+    histogram = dict(result.histogram)
+    sharpened = result.sharpened
+    if not sharpened or sharpened is result.histogram:
+        return histogram, histogram
+    return histogram, dict(sharpened)

@@ -29,7 +29,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import queue
+import random
 import threading
 import time
 import uuid
@@ -40,6 +42,7 @@ from .jobs import (
     PHASES,
     WARNINGS_SETTING,
     JobDelays,
+    StoredBody,
     check_request,
     completion_fields,
     program,
@@ -47,6 +50,17 @@ from .jobs import (
 from .store import JobStore, Record
 
 log = logging.getLogger(__name__)
+
+# Job ids are random version-4 UUIDs from a generator seeded once from the OS: uuid.uuid4()
+# calls os.urandom per id, which releases the GIL and, with many server threads, waits to get
+# it back. getrandbits is atomic under the GIL.
+_ID_RANDOM = random.Random()
+if hasattr(os, "register_at_fork"):  # a forked emulator must not repeat its parent's ids
+    os.register_at_fork(after_in_child=_ID_RANDOM.seed)
+
+
+def _new_id() -> str:
+    return str(uuid.UUID(int=_ID_RANDOM.getrandbits(128), version=4))
 
 
 class _Timer:
@@ -150,13 +164,14 @@ class JobManager:
             RequestError: malformed request (HTTP 400).
         """
         echo = check_request(body)
+        body = StoredBody(body)  # top-level copy; nobody mutates the decoded request
         failure = self._validate(body)
         now = int(time.time())
         status = self._settle("submitted", failure)
-        parent_id = str(uuid.uuid4())
+        parent_id = _new_id()
         circuits = program(body).get("circuits")  # type: ignore[union-attr]
         entries = circuits if isinstance(circuits, list) else []
-        child_ids = [str(uuid.uuid4()) for _ in entries]
+        child_ids = [_new_id() for _ in entries]
         warnings = list(self.job_warnings)
         settings = body.get("settings")
         if isinstance(settings, dict) and isinstance(settings.get(WARNINGS_SETTING), list):

@@ -26,12 +26,14 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .catalog import Catalog
 from .faults import FaultInjector, FaultRule, cdn_error_page, reason
-from .jobs import STATUSES, RequestError, render_job, render_results
+from .jobs import STATUSES, RequestError, encode_results, render_job, results_source
 from .lifecycle import JobManager
 from .stats import Stats
 from .store import Record
@@ -39,6 +41,11 @@ from .store import Record
 API_PREFIX = "/v0.3"
 ADMIN_PREFIX = "/_emulator"
 JSON_TYPE = "application/json"
+# Encoded ``/results`` bodies of completed jobs (they never change) are kept up to this many
+# bytes in total, least recently used first out; bodies below the floor are cheaper to encode
+# again than to keep.
+RESULTS_CACHE_BYTES = 256 * 1024 * 1024
+RESULTS_CACHE_FLOOR = 4096
 Query = Dict[str, List[str]]
 
 
@@ -204,6 +211,10 @@ class Api:
             for path, handlers in admin
         ]
         self.on_reset: Optional[Callable[[], None]] = None
+        self._encoded: OrderedDict[Tuple[str, bool], bytes] = OrderedDict()
+        self._encoded_bytes = 0
+        self._encoded_lock = threading.Lock()
+        self._encoding: Dict[Tuple[str, bool], threading.Event] = {}  # encodes in progress
 
     # ----------------------------------------------------------------- dispatch
     def route(
@@ -240,7 +251,10 @@ class Api:
                 )
             if auth:
                 self._authenticate(headers)
-            return json_response(handler(query=query, body=body, **match.groupdict()))
+            answer = handler(query=query, body=body, **match.groupdict())
+            if isinstance(answer, Response):
+                return answer
+            return json_response(answer)
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.headers)
 
@@ -310,13 +324,17 @@ class Api:
     def delete_job(self, job_id: str, **_: Any) -> Dict[str, Any]:
         """``DELETE /jobs/{id}``; the job is a 404 afterwards (section 2.6)."""
         self._job(job_id, wait=False)
+        family = self._family([job_id])
         self.manager.delete([job_id])
+        self.forget_results(family)
         return {"id": job_id, "status": "deleted"}
 
     def delete_jobs(self, query: Query, body: Any, **_: Any) -> Dict[str, Any]:
         """``DELETE /jobs`` (many), all-or-nothing."""
         ids = self._known(_ids(query, body))
+        family = self._family(ids)
         self.manager.delete(ids)
+        self.forget_results(family)
         return {"ids": ids, "status": "deleted"}
 
     def cancel_job(self, job_id: str, **_: Any) -> Dict[str, Any]:
@@ -341,7 +359,7 @@ class Api:
             raise ApiError(404, f"Job(s) not found: {', '.join(missing)}; nothing was changed.")
         return ids
 
-    def results(self, job_id: str, query: Query, **_: Any) -> Dict[str, Any]:
+    def results(self, job_id: str, query: Query, **_: Any) -> Response:
         """``GET /jobs/{id}/results[?sharpen=true|false]`` (sections 2.8, 6)."""
         sharpen_value = (_single(query, "sharpen") or "false").strip().lower()
         if sharpen_value not in ("true", "false", "1", "0"):
@@ -356,7 +374,67 @@ class Api:
                 f"Job {job_id} is {record['status']}{detail}; results exist only for "
                 "completed jobs.",
             )
-        return render_results(record, sharpen=sharpen_value in ("true", "1"))
+        sharpen = sharpen_value in ("true", "1")
+        source = results_source(record, sharpen=sharpen)
+        if sharpen and source is results_source(record):
+            sharpen = False  # same histogram object: share one encoded body
+        return Response(200, self._encoded_results((job_id, sharpen), source))
+
+    def _encoded_results(self, key: Tuple[str, bool], source: Dict[str, Any]) -> bytes:
+        """The JSON bytes of ``source``, encoded once per key: later (and concurrent) requests
+        for a large body reuse the first encoding."""
+        large = len(source) >= RESULTS_CACHE_FLOOR // 16  # cannot encode below the floor
+        mine: Optional[threading.Event] = None
+        for _ in range(2):
+            with self._encoded_lock:
+                body = self._encoded.get(key)
+                if body is not None:
+                    self._encoded.move_to_end(key)
+                    return body
+                pending = self._encoding.get(key)
+                if pending is None and large:
+                    mine = self._encoding[key] = threading.Event()
+            if pending is None:
+                break
+            pending.wait()  # another request encodes this very body; then look again
+        try:
+            body = encode_results(source)
+            if RESULTS_CACHE_FLOOR <= len(body) <= RESULTS_CACHE_BYTES:
+                with self._encoded_lock:
+                    if key not in self._encoded:
+                        self._encoded[key] = body
+                        self._encoded_bytes += len(body)
+                    while self._encoded_bytes > RESULTS_CACHE_BYTES:
+                        self._encoded_bytes -= len(self._encoded.popitem(last=False)[1])
+        finally:
+            if mine is not None:  # stored first, so that waiters find it
+                with self._encoded_lock:
+                    if self._encoding.get(key) is mine:
+                        del self._encoding[key]
+                mine.set()
+        return body
+
+    def forget_results(self, job_ids: Optional[List[str]] = None) -> None:
+        """Drop cached ``/results`` bodies of ``job_ids`` (all when ``None``)."""
+        with self._encoded_lock:
+            if job_ids is None:
+                self._encoded.clear()
+                self._encoded_bytes = 0
+                return
+            for job_id in job_ids:
+                for key in ((job_id, False), (job_id, True)):
+                    body = self._encoded.pop(key, None)
+                    if body is not None:
+                        self._encoded_bytes -= len(body)
+
+    def _family(self, job_ids: List[str]) -> List[str]:
+        """``job_ids`` and their children (what a delete takes along)."""
+        family = list(job_ids)
+        for job_id in job_ids:
+            record = self.manager.store.get(job_id)
+            if record is not None:
+                family += record["children"]
+        return family
 
     # ----------------------------------------------------------------- catalog
     def backends(self, **_: Any) -> List[Dict[str, Any]]:
@@ -435,5 +513,6 @@ class Api:
     def admin_reset(self, **_: Any) -> Dict[str, Any]:
         """``POST /_emulator/reset``: forget all jobs, counters and faults."""
         if self.on_reset is not None:
-            self.on_reset()
+            self.on_reset()  # IonQEmulator.reset, which also drops the cached bodies
+        self.forget_results()
         return {"status": "reset"}

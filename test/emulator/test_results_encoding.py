@@ -1,0 +1,194 @@
+"""``/results`` bodies: encoded once per completed job, byte-exact, dropped on delete/reset.
+
+Also the once-per-job parse of stored bodies (plain dicts from other callers are parsed on
+every call) and the job ids.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+
+import pytest
+from test_server_support import session, wait_status
+
+from qiskit_ionq.emulator import IonQEmulator, simulator
+from qiskit_ionq.emulator import jobs as jobs_module
+from qiskit_ionq.emulator.jobs import StoredBody, encode_results
+
+
+def _h_body(qubits: int, **extra):
+    body = {
+        "target": "simulator",
+        "shots": 100,
+        "name": "dense",
+        "input": {
+            "format": "ionq.circuit.v0",
+            "gateset": "qis",
+            "qubits": qubits,
+            "circuit": [{"gate": "h", "target": q} for q in range(qubits)]
+            + [{"gate": "rx", "target": 0, "rotation": 0.3}],
+        },
+    }
+    body.update(extra)
+    return body
+
+
+@pytest.fixture
+def emu():
+    with IonQEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def http():
+    with session() as s:
+        yield s
+
+
+def _completed(http, emu, body):
+    response = http.post(f"{emu.url}/jobs", json=body)
+    assert response.status_code == 200, response.text
+    job_id = response.json()["id"]
+    job = wait_status(http, f"{emu.url}/jobs/{job_id}", {"completed", "failed"})
+    assert job["status"] == "completed", job
+    return job_id
+
+
+def test_encode_results_is_exact_compact_json_in_order():
+    values = [0.1, 1 / 3, 1e-300, 5e-324, 0.30000000000000004, 1.0, 2.5e-07]
+    hist = {str(k): v for k, v in zip([7, 3, 100, 0, 12, 5, 9], values)}
+    text = encode_results(hist).decode()
+    assert text == json.dumps(hist, separators=(",", ":"))
+    decoded = json.loads(text)
+    assert list(decoded) == list(hist)  # key order kept
+    assert all(decoded[k] == v for k, v in hist.items())  # repr: exact round trip
+    parent = {"child-b": {"1": 0.5, "0": 0.5}, "child-a": {"3": 1.0}}
+    assert list(json.loads(encode_results(parent))) == ["child-b", "child-a"]
+
+
+def test_results_bytes_cached_and_shared_between_sharpen_choices(http, emu):
+    job_id = _completed(http, emu, _h_body(10))
+    first = http.get(f"{emu.url}/jobs/{job_id}/results")
+    assert first.status_code == 200
+    assert first.headers["Content-Type"] == "application/json"
+    histogram = first.json()
+    assert len(histogram) == 1024
+    assert abs(sum(histogram.values()) - 1) < 1e-12
+    api = emu._server.api
+    assert list(api._encoded) == [(job_id, False)]
+    again = http.get(f"{emu.url}/jobs/{job_id}/results")
+    sharp = http.get(f"{emu.url}/jobs/{job_id}/results", params={"sharpen": "true"})
+    assert again.content == first.content == sharp.content
+    assert list(api._encoded) == [(job_id, False)]  # ideal: one object, one body
+    record = emu._manager.store.get(job_id)
+    assert first.content == json.dumps(record["results"], separators=(",", ":")).encode()
+
+    http.delete(f"{emu.url}/jobs/{job_id}")
+    assert http.get(f"{emu.url}/jobs/{job_id}/results").status_code == 404
+    assert not api._encoded and api._encoded_bytes == 0
+
+
+def test_reset_drops_cached_bodies(http, emu):
+    job_id = _completed(http, emu, _h_body(10))
+    assert http.get(f"{emu.url}/jobs/{job_id}/results").status_code == 200
+    assert emu._server.api._encoded
+    emu.reset()
+    assert not emu._server.api._encoded
+    job_id = _completed(http, emu, _h_body(10))
+    assert http.get(f"{emu.url}/jobs/{job_id}/results").status_code == 200
+    assert http.post(f"{emu.url[: -len('/v0.3')]}/_emulator/reset").status_code == 200
+    assert not emu._server.api._encoded
+
+
+def test_noisy_sharpened_results_are_their_own_body(http, emu):
+    body = _h_body(
+        3, shots=1000, noise={"model": "aria-1", "seed": 5}, error_mitigation={"debias": True}
+    )
+    job_id = _completed(http, emu, body)
+    record = emu._manager.store.get(job_id)
+    plain = http.get(f"{emu.url}/jobs/{job_id}/results")
+    sharp = http.get(f"{emu.url}/jobs/{job_id}/results", params={"sharpen": "true"})
+    assert plain.json() == record["results"]
+    assert sharp.json() == (record["sharpened"] or record["results"])
+
+
+def test_multi_circuit_results_keyed_by_child_in_order(http, emu):
+    body = _h_body(2)
+    program = body["input"]
+    program["circuits"] = [
+        {"name": f"c{i}", "circuit": [{"gate": "h", "target": q} for q in range(i + 1)]}
+        for i in range(4)
+    ]
+    del program["circuit"]
+    program["qubits"] = 4
+    job_id = _completed(http, emu, body)
+    children = http.get(f"{emu.url}/jobs/{job_id}").json()["children"]
+    for _ in range(2):
+        results = http.get(f"{emu.url}/jobs/{job_id}/results").json()
+        assert list(results) == children
+        assert [len(h) for h in results.values()] == [2, 4, 8, 16]
+    child = http.get(f"{emu.url}/jobs/{children[2]}/results").json()
+    assert child == results[children[2]]
+
+
+def test_concurrent_first_fetches_encode_once(http, emu, monkeypatch):
+    job_id = _completed(http, emu, _h_body(10))
+    calls = []
+    real = jobs_module.encode_results
+
+    def counting(results):
+        calls.append(1)
+        return real(results)
+
+    from qiskit_ionq.emulator import server as server_module
+
+    monkeypatch.setattr(server_module, "encode_results", counting)
+    bodies = []
+
+    def fetch():
+        with session() as s:
+            bodies.append(s.get(f"{emu.url}/jobs/{job_id}/results").content)
+
+    threads = [threading.Thread(target=fetch) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(bodies) == 6 and len(set(bodies)) == 1
+    assert len(calls) == 1
+
+
+def test_stored_bodies_parsed_once_plain_dicts_every_time(monkeypatch):
+    parses = []
+    real = simulator.parse_circuits
+
+    def counting(body):
+        parses.append(1)
+        return real(body)
+
+    monkeypatch.setattr(simulator, "parse_circuits", counting)
+    stored = StoredBody(_h_body(2))
+    simulator.validate_job(stored)
+    simulator.predicted_execution_time_ms(stored)
+    first = simulator.execute(stored)
+    assert len(parses) == 1
+    simulator.execute(stored)  # execute was the last use: parsed afresh
+    assert len(parses) == 2
+
+    plain = _h_body(2)
+    simulator.validate_job(plain)
+    plain["input"]["circuit"].append({"gate": "x", "target": 1})  # callers may mutate theirs
+    second = simulator.execute(plain)
+    assert len(parses) == 4
+    assert first[0].gate_counts["1q"] + 1 == second[0].gate_counts["1q"]
+
+
+def test_job_ids_are_unique_version_4_uuids(http, emu):
+    ids = set()
+    for _ in range(20):
+        response = http.post(f"{emu.url}/jobs", json=_h_body(1))
+        ids.add(response.json()["id"])
+    assert len(ids) == 20
+    assert all(uuid.UUID(i).version == 4 for i in ids)
