@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from .constants import DEFAULT_API_URL, TOKEN_ENV_VARS, URL_ENV_VARS
 from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError
+from .histogram import parse_flat_histogram
 from .retry import RetryPolicy
 from .submission import submit_exactly_once
 from .transport import (
@@ -132,6 +133,9 @@ class IonQClient:
         )
         # Fail at construction, not at the first request, on a URL that cannot be used.
         self._transport.check_url(self.make_path("jobs"), bool(self._token.get()))
+        # Proxy, CA bundle and .netrc settings are read from the environment now, once
+        # (see Transport), not on every request.
+        self._transport.environment_for(self.make_path("jobs"))
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -187,8 +191,14 @@ class IonQClient:
             method, self.make_path(*parts), headers=headers, params=params, **kwargs
         )
 
-    def _get_json(self, *parts: Any, expect: type = dict, **kwargs: Any) -> Any:
+    def _get_json(
+        self, *parts: Any, expect: type = dict, flat_arrays: bool = False, **kwargs: Any
+    ) -> Any:
         reply = self._call(kwargs.pop("method", "GET"), *parts, **kwargs)
+        if flat_arrays:
+            flat = parse_flat_histogram(reply.content)
+            if flat is not None:
+                return flat
         data = reply.json()
         if not isinstance(data, expect):
             raise IonQClientError(
@@ -294,16 +304,23 @@ class IonQClient:
         job_id: str,
         sharpen: Optional[bool] = None,
         extra_query_params: Optional[Mapping[str, Any]] = None,
+        *,
+        flat_arrays: bool = False,
     ) -> Dict[str, Any]:
         """``GET /jobs/{id}/results``: a histogram, or histograms keyed by child id.
 
         Key order is preserved: for multi-circuit jobs it is the circuit order (fact sheet
         6.4). ``sharpen`` is sent (as ``true``/``false``) only when not None.
+
+        With ``flat_arrays=True`` a flat histogram comes back as a
+        :class:`~qiskit_ionq.histogram.FlatHistogram` (a mapping equal to the dict, holding
+        the parsed arrays: no million-entry dict is built for a large one); any other body
+        is returned exactly as without it.
         """
         params = {k: _query_value(v) for k, v in (extra_query_params or {}).items()}
         if sharpen is not None:
             params["sharpen"] = _query_value(bool(sharpen))
-        return self._job_call(job_id, "results", params=params or None)
+        return self._job_call(job_id, "results", params=params or None, flat_arrays=flat_arrays)
 
     # -- backends and characterizations ---------------------------------------------------
     def get_backends(self) -> List[Dict[str, Any]]:

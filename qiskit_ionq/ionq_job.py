@@ -26,6 +26,7 @@ from .exceptions import (
     IonQJobStateError,
     IonQJobTimeoutError,
 )
+from .histogram import FlatHistogram
 from .ionq_result import IonQResult
 from .results import ExperimentData, build_experiment, map_output
 from .serializer import build_job_body, decompress_metadata_string_to_dict
@@ -242,8 +243,9 @@ class IonQJob(JobV1):
             raise IonQJobStateError(
                 f"Job {self._job_id} was cancelled, so it has no results. Submit it again."
             )
+        # A flat histogram is parsed from the JSON text straight into arrays (no dict).
         raw = self._client.get_results(
-            self._job_id, sharpen=sharpen, extra_query_params=extra_query_params
+            self._job_id, sharpen=sharpen, extra_query_params=extra_query_params, flat_arrays=True
         )
         result = self._build_result(data, raw)
         self._results[key] = result
@@ -260,6 +262,8 @@ class IonQJob(JobV1):
         header_blob = metadata.get("qiskit_header")
         headers: Any = decompress_metadata_string_to_dict(header_blob) if header_blob else None
         children = list(data.get("children") or [])
+        if isinstance(raw, FlatHistogram) and (int(data.get("circuits") or 1) > 1 or children):
+            raw = raw.to_dict()  # not the usual single-circuit shape: the dict path decides
         multi = int(data.get("circuits") or 1) > 1 or (
             len(children) > 1 or (children and isinstance(next(iter(raw.values()), None), dict))
         )
@@ -324,5 +328,7 @@ class IonQJob(JobV1):
 
 
 def _width_of(histogram: Dict[str, Any]) -> int:
+    if isinstance(histogram, FlatHistogram):
+        return max(1, int(histogram.outcomes.max()).bit_length())
     keys = [int(k) for k in histogram] if histogram else [0]
     return max(1, max(keys).bit_length())

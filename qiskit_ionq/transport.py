@@ -20,6 +20,7 @@ import http.client
 import ipaddress
 import json
 import logging
+import os
 import platform
 import random
 import re
@@ -219,6 +220,19 @@ def _describe(exc: BaseException, secrets: Sequence[str]) -> str:
     return _scrub(f"{type(reason).__name__}: {reason}", secrets)[:300]
 
 
+def _read_environment(url: str) -> Dict[str, Any]:
+    """What ``requests.Session.merge_environment_settings`` takes from the environment for
+    ``url`` when ``trust_env`` is on: proxies (with ``NO_PROXY``) and the CA bundle.
+
+    ``.netrc`` is deliberately not read: requests would let a matching entry replace our
+    ``Authorization: apiKey`` header with basic auth, and IonQ only understands the API key.
+    """
+    return {
+        "proxies": requests.utils.get_environ_proxies(url),
+        "verify": os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True,
+    }
+
+
 def _path_of(url: str) -> str:
     return urlsplit(url).path or "/"
 
@@ -237,10 +251,17 @@ class Transport:
         clock: monotonic clock for deadlines (tests inject a fake one).
         rng: ``uniform(a, b)`` used for jitter.
 
-    The session keeps ``trust_env`` on, so ``HTTPS_PROXY``/``NO_PROXY``,
-    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` and ``.netrc`` work as users expect, and TLS
-    verification is never turned off. ``requests.Session`` is safe to share between threads
-    for sending; the transport adds no mutable state of its own.
+    ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``/``NO_PROXY``,
+    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` work as users expect (the same rules as
+    ``requests`` with ``trust_env``; ``.netrc`` is ignored, see ``_read_environment``), and
+    TLS verification is never turned off. They
+    are read ONCE per transport and origin (``scheme://host:port``) — for the API host, when
+    the :class:`~qiskit_ionq.ionq_client.IonQClient` is constructed — not on every request:
+    ``requests`` re-reading the environment cost about a fifth of the client's time per
+    request. The session itself has ``trust_env`` off and gets them explicitly. To pick up
+    changed variables, call :meth:`close` (or make a new client). ``requests.Session`` is safe
+    to share between threads for sending; the transport's only state of its own is that
+    per-origin cache (filled idempotently, so a race just reads the environment twice).
     """
 
     def __init__(
@@ -261,10 +282,14 @@ class Transport:
         self.sleep = sleep
         self.clock = clock
         self.rng = rng
+        self._origins: Dict[str, Dict[str, Any]] = {}
         self.session = self._new_session()
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
+        # The environment (proxies, CA bundle) is read once per origin by
+        # environment_for(), not by requests on every request.
+        session.trust_env = False
         # max_retries=0: retries are ours (they must know the method and the deadline);
         # urllib3's own would silently repeat a POST on some connection errors.
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.pool_maxsize, max_retries=0)
@@ -275,7 +300,18 @@ class Transport:
     def close(self) -> None:
         """Close pooled connections (the transport stays usable; a new pool is made)."""
         old, self.session = self.session, self._new_session()
+        self._origins = {}  # re-read the environment on next use
         old.close()
+
+    def environment_for(self, url: str) -> Dict[str, Any]:
+        """The ``proxies``/``verify`` ``requests`` would read from the
+        environment for ``url``; read once per origin and cached until :meth:`close`."""
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        found = self._origins.get(key)
+        if found is None:
+            found = self._origins[key] = _read_environment(url)
+        return found
 
     def __repr__(self) -> str:
         return (
@@ -370,6 +406,7 @@ class Transport:
             limit = min(limit, deadline)
         attempt, previous_delay, maybe_sent_before = 0, None, False
         send = {"headers": headers, "params": params, "data": body, "timeout": connect_read}
+        send.update(self.environment_for(url))
         while True:
             attempt += 1
             reply, failure, error = self._send_once(method, url, path, send, secrets, attempt)

@@ -168,11 +168,38 @@ def test_session_honours_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    session = Transport().session
-    assert session.trust_env is True and session.verify is True
-    settings = session.merge_environment_settings(URL, {}, None, None, None)
+    transport = Transport()
+    session = transport.session
+    # requests' own per-request read of the environment is off; the transport reads it
+    # once per origin and passes the same settings explicitly.
+    assert session.trust_env is False and session.verify is True
+    settings = transport.environment_for(URL)
     assert settings["verify"] == str(bundle)
     assert settings["proxies"]["https"] == "http://proxy.corp:3128"
+    session.trust_env = True
+    expected = session.merge_environment_settings(URL, {}, None, None, None)
+    assert settings["verify"] == expected["verify"]
+    assert settings["proxies"] == expected["proxies"]
+    # Read once: later changes apply after close() (or to a new client).
+    monkeypatch.setenv("HTTPS_PROXY", "http://other.corp:3128")
+    assert transport.environment_for(URL)["proxies"]["https"] == "http://proxy.corp:3128"
+    transport.close()
+    assert transport.environment_for(URL)["proxies"]["https"] == "http://other.corp:3128"
+
+
+def test_no_proxy_honoured_and_netrc_never_replaces_the_api_key(monkeypatch, tmp_path):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine api.example.com login user password pass\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "api.example.com")
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "no_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Transport().environment_for("https://api.example.com/v0.3/jobs")
+    assert settings["proxies"] == {} and settings["verify"] is True
+    assert "auth" not in settings  # basic auth from .netrc would replace "apiKey <token>"
+    other = Transport().environment_for("https://elsewhere.example.org/x")
+    assert other["proxies"]["https"] == "http://proxy.corp:3128" and "auth" not in other
 
 
 def test_pool_is_sized_for_threads():
