@@ -209,17 +209,13 @@ def _ignore(op: Any, qubits: List[int], out: List[Gate]) -> None:
     """Identity-like instructions (identity, delay, barrier): nothing to send."""
 
 
+# Fixed (parameterless) QIS gates: the controllable ones without angles, plus swap.
 _SIMPLE_QIS = {
-    "x": "x",
-    "y": "y",
-    "z": "z",
-    "h": "h",
-    "s": "s",
-    "sdg": "si",
-    "t": "t",
-    "tdg": "ti",
-    "sx": "v",
-    "sxdg": "vi",
+    **{
+        name: ionq
+        for name, ionq in CONTROLLABLE_BASES.items()
+        if name not in ("rx", "ry", "rz", "p")
+    },
     "swap": "swap",
 }
 
