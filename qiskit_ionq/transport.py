@@ -17,17 +17,12 @@ builds those. What it guarantees:
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import logging
 import os
-import platform
 import random
-import re
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import metadata
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
@@ -35,6 +30,9 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from ._http_common import get_user_agent, is_loopback_url
+from ._http_common import scrub as _scrub
+from ._http_common import secrets_of as _secrets_of
 from .exceptions import (
     IonQAPIError,
     IonQAuthenticationError,
@@ -44,7 +42,6 @@ from .exceptions import (
     IonQRequestTimeoutError,
 )
 from .retry import DEFAULT_RETRY_POLICY, Action, Failure, Outcome, RetryPolicy, parse_retry_after
-from .version import __version__
 
 __all__ = [
     "AmbiguousRequestError",
@@ -67,8 +64,6 @@ PROBE_TIMEOUT: Tuple[float, float] = (3.05, 5.0)
 #: Connections kept per host: at least the 8 threads a notebook may submit from.
 POOL_MAXSIZE = 16
 
-_SECRET_HEADERS = ("authorization", "proxy-authorization")
-_API_KEY_RE = re.compile(r"(apiKey\s+)[^\s'\",}]+", re.IGNORECASE)
 _R = requests.exceptions
 _U = urllib3.exceptions
 # Raised before anything is sent and deterministic: repeating cannot help.
@@ -132,54 +127,6 @@ class Reply:
             raise IonQClientError(
                 f"The server sent invalid JSON for {where}: {snippet!r}"
             ) from None
-
-
-def is_loopback_url(url: str) -> bool:
-    """True when ``url``'s host is loopback: 127.0.0.0/8, ::1 or ``localhost``."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@lru_cache(maxsize=1)
-def get_user_agent() -> str:
-    """``qiskit-ionq/<ver> (qiskit/<ver>) os/<system> (python/<ver>)`` (fact sheet 1.3).
-
-    Qiskit's version comes from the installed distribution metadata: importing ``qiskit``
-    here just to read ``__version__`` is the compat layer's business, not the transport's.
-    """
-    qiskit_version = "unknown"
-    for dist in ("qiskit", "qiskit-terra"):
-        try:
-            qiskit_version = metadata.version(dist)
-            break
-        except metadata.PackageNotFoundError:
-            continue
-    return (
-        f"qiskit-ionq/{__version__} (qiskit/{qiskit_version}) "
-        f"os/{platform.system() or 'unknown'} (python/{platform.python_version()})"
-    )
-
-
-def _scrub(text: str, secrets: Sequence[str]) -> str:
-    """Remove every secret (and anything shaped like ``apiKey <key>``) from ``text``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _API_KEY_RE.sub(r"\1***", text)
-
-
-def _secrets_of(headers: Mapping[str, str]) -> Tuple[str, ...]:
-    found = []
-    for name, value in headers.items():
-        if name.lower() in _SECRET_HEADERS and value:
-            found.append(str(value))
-            found.extend(part for part in str(value).split()[1:] if len(part) >= 4)
-    return tuple(found)
 
 
 def _classify_exception(exc: BaseException) -> Tuple[Failure, bool]:

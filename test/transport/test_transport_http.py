@@ -12,7 +12,6 @@ import pytest
 import requests
 import urllib3
 
-from qiskit_ionq import transport as transport_module
 from qiskit_ionq.exceptions import (
     IonQAPIError,
     IonQClientError,
@@ -218,10 +217,12 @@ def test_close_keeps_the_transport_usable(requests_mock):
 
 
 def test_user_agent_falls_back_without_distribution_metadata(monkeypatch):
-    def missing(name: str) -> str:
-        raise transport_module.metadata.PackageNotFoundError(name)
+    import importlib.metadata
 
-    monkeypatch.setattr(transport_module.metadata, "version", missing)
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
     get_user_agent.cache_clear()
     try:
         assert "(qiskit/unknown)" in get_user_agent()
