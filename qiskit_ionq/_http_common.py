@@ -12,12 +12,12 @@ import platform
 import re
 from functools import lru_cache
 from importlib import metadata
-from typing import Mapping, Sequence, Tuple
+from typing import Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from .version import __version__
 
-__all__ = ["get_user_agent", "is_loopback_url", "scrub", "secrets_of"]
+__all__ = ["get_user_agent", "is_loopback_host", "is_loopback_url", "scrub", "secrets_of"]
 
 _SECRET_HEADERS = ("authorization", "proxy-authorization")
 _API_KEY_RE = re.compile(r"(apiKey\s+)[^\s'\",}]+", re.IGNORECASE)
@@ -25,7 +25,13 @@ _API_KEY_RE = re.compile(r"(apiKey\s+)[^\s'\",}]+", re.IGNORECASE)
 
 def is_loopback_url(url: str) -> bool:
     """True when ``url``'s host is loopback: 127.0.0.0/8, ::1 or ``localhost``."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    return is_loopback_host(urlsplit(url).hostname)
+
+
+@lru_cache(maxsize=64)
+def is_loopback_host(hostname: Optional[str]) -> bool:
+    """True for 127.0.0.0/8, ::1 or ``localhost``; cached, as it is asked on every request."""
+    host = (hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:

@@ -246,8 +246,9 @@ class IonQClient:
     def submit_job(self, job: Any) -> Dict[str, Any]:
         """Create a job, exactly once (``POST /jobs``).
 
-        ``job`` is the body: a mapping, its JSON text, or an object with a ``serialize()``
-        method returning either; it is not modified. Returns the create response (or the job
+        ``job`` is the body: a mapping, its JSON text, the serializer's ``JobPayload``, or
+        an object with a ``serialize()`` method returning a mapping or text; it is not
+        modified. Returns the create response (or the job
         list entry found by reconciliation). The protocol, its bounds and its errors are
         documented in :func:`qiskit_ionq.submission.submit_exactly_once`.
         """

@@ -29,7 +29,7 @@ from .exceptions import (
 from .histogram import FlatHistogram
 from .ionq_result import IonQResult
 from .results import ExperimentData, build_experiment, map_output
-from .serializer import build_job_body, decompress_metadata_string_to_dict
+from .serializer import build_job_payload, decompress_metadata_string_to_dict
 
 __all__ = ["IonQJob", "map_output"]
 
@@ -101,7 +101,7 @@ class IonQJob(JobV1):
         args = self._passed_args
         backend = self._backend
         circuits = list(self.circuit) if isinstance(self.circuit, (list, tuple)) else self.circuit
-        self._body = build_job_body(
+        payload = build_job_payload(
             circuits if isinstance(circuits, list) else [circuits],
             target=backend.api_target,
             gateset=backend.gateset(),
@@ -114,7 +114,8 @@ class IonQJob(JobV1):
             extra_query_params=args.get("extra_query_params"),
             ionq_compiler_synthesis=bool(args.get("ionq_compiler_synthesis", False)),
         )
-        response = self._client.submit_job(self._body)
+        self._body = payload.body  # gate lists stay JSON text; registers are read from it
+        response = self._client.submit_job(payload)
         self._job_id = str(response["id"])
         logger.info("Submitted job %s to %s", self._job_id, backend.api_target)
 

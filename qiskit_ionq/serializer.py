@@ -2,27 +2,28 @@
 
 Layers, from the inside out:
 
-* :func:`qiskit_circ_to_ionq_circ` walks one circuit once and returns its gate objects, the
-  number of measurements and the measurement map (gate tables in
-  :mod:`qiskit_ionq.serializer_gates`).
+* :mod:`qiskit_ionq.circuit_json` walks one circuit once and writes its gate list as JSON
+  text (gate tables in :mod:`qiskit_ionq.serializer_gates`); :func:`qiskit_circ_to_ionq_circ`
+  is its dict form.
 * :func:`build_header` and the metadata helpers write the compressed Qiskit header that the
   results layer reads back (layout in ``docs/design.md``).
-* :func:`build_job_body` assembles the POST /jobs body for one circuit or several and checks
-  the vendor's metadata limits before anything is sent; :func:`qiskit_to_ionq` does the same
-  from a backend and run options and returns JSON text.
+* :func:`build_job_payload` assembles the POST /jobs body for one circuit or several and checks
+  the vendor's metadata limits before anything is sent. It returns a :class:`JobPayload`: the
+  body with its gate lists kept as JSON text, so a large circuit is never turned into dicts
+  and back. :func:`build_job_body` is the same body as plain dicts; :func:`qiskit_to_ionq`
+  builds it from a backend and run options and returns JSON text.
 """
 
 from __future__ import annotations
 
 import base64
-import gc
 import gzip
 import json
-from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from qiskit.circuit import QuantumCircuit
 
+from .circuit_json import GATESETS, encode_circuit, gc_paused, qiskit_circ_to_ionq_circ
 from .constants import (
     METADATA_MAX_KEY_LENGTH,
     METADATA_MAX_KEYS,
@@ -30,15 +31,7 @@ from .constants import (
     SUBMISSION_ID_KEY,
     ErrorMitigation,
 )
-from .exceptions import IonQCircuitError, IonQInvalidOptionError, IonQMidCircuitMeasurementError
-from .serializer_gates import (
-    NATIVE_EMITTERS,
-    QIS_EMITTERS,
-    Emitter,
-    classical_control_error,
-    pauliexp_gate,
-    resolve_emitter,
-)
+from .exceptions import IonQCircuitError, IonQInvalidOptionError
 
 __all__ = [
     "GATESETS",
@@ -48,11 +41,13 @@ __all__ = [
     "compress_dict_to_metadata_string",
     "decompress_metadata_string_to_dict",
     "target_from_backend_name",
+    "RawJSON",
+    "JobPayload",
+    "build_job_payload",
     "build_job_body",
     "qiskit_to_ionq",
 ]
 
-GATESETS = ("qis", "native")
 CIRCUIT_FORMAT = "ionq.circuit.v0"
 # Keys the serializer writes itself; the client adds SUBMISSION_ID_KEY on top of them.
 _RESERVED_METADATA_KEYS = frozenset({"shots", "sampler_seed", "qiskit_header", SUBMISSION_ID_KEY})
@@ -60,113 +55,10 @@ _RESERVED_METADATA_KEYS = frozenset({"shots", "sampler_seed", "qiskit_header", S
 # three hold shots, sampler_seed and qiskit_header: the user gets the rest.
 _MAX_OWN_METADATA_KEYS = METADATA_MAX_KEYS - 1
 _MAX_EXTRA_METADATA_KEYS = _MAX_OWN_METADATA_KEYS - 3
-# Instructions that never touch the quantum state: allowed after a measurement.
-_NO_EFFECT = frozenset({"barrier", "id", "i", "delay"})
-
-Gate = Dict[str, Any]
-MeasMap = List[Optional[int]]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small containers.
-
-    Each gate becomes a dict and a list; creating 100k of them triggers generation-2
-    collections that traverse the whole circuit (another 100k+ objects) over and over, which
-    tripled serialization time in measurements. Nothing built here is cyclic, so pausing is
-    safe; reference counting still frees garbage and the previous state is restored.
-    """
-    was_enabled = gc.isenabled()
-    if was_enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def qiskit_circ_to_ionq_circ(
-    circuit: QuantumCircuit, gateset: str = "qis", ionq_compiler_synthesis: bool = False
-) -> Tuple[List[Gate], int, MeasMap]:
-    """Serialize one circuit into ``ionq.circuit.v0`` gate objects.
-
-    The circuit is walked once. Bit indices come from maps built once per circuit, and each
-    instruction is dispatched by one dict lookup on its name.
-
-    Args:
-        circuit: the Qiskit circuit (parameters bound).
-        gateset: ``"qis"`` (standard gates, compiled by IonQ) or ``"native"`` (gpi, gpi2, ms,
-            zz; the circuit runs as written).
-        ionq_compiler_synthesis: let ``pauliexp`` gates with non-commuting terms through, for
-            IonQ's compiler to approximate.
-
-    Returns:
-        ``(gates, num_measurements, meas_map)``: the gate dicts; how many ``measure``
-        instructions the circuit holds; and for each classical bit the qubit measured into it
-        last, or ``None`` when nothing was.
-
-    Raises:
-        IonQGateError: an instruction outside the gateset.
-        IonQMidCircuitMeasurementError: a gate on a qubit after that qubit was measured (IonQ
-            measures every qubit once, at the end).
-        IonQCircuitError: classical control, an unbound parameter, too many controls, an MS
-            angle out of range.
-        IonQPauliExponentialError: a PauliEvolutionGate that cannot be sent as ``pauliexp``.
-        IonQInvalidOptionError: an unknown gateset.
-    """
-    if gateset == "qis":
-        table: Dict[str, Emitter] = dict(QIS_EMITTERS)
-
-        def emit_pauliexp(op: Any, qubits: List[int], out: List[Gate]) -> None:
-            out.append(pauliexp_gate(op, qubits, ionq_compiler_synthesis))
-
-        table["PauliEvolution"] = emit_pauliexp
-    elif gateset == "native":
-        table = NATIVE_EMITTERS
-    else:
-        raise IonQInvalidOptionError(f"Unknown gateset {gateset!r}: use 'qis' or 'native'.")
-
-    qubit_index = {bit: i for i, bit in enumerate(circuit.qubits)}
-    clbit_index = {bit: i for i, bit in enumerate(circuit.clbits)}
-    gates: List[Gate] = []
-    meas_map: MeasMap = [None] * len(clbit_index)
-    measured: Set[int] = set()
-    num_measurements = 0
-    # Circuits reuse few qarg tuples; caching their index lists beats re-mapping each bit.
-    qargs_cache: Dict[Tuple[Any, ...], List[int]] = {}
-    with _gc_paused():
-        for instruction in circuit.data:
-            op = instruction.operation
-            name = op.name
-            # Qiskit < 2 marks c_if gates with a condition; Qiskit 2 has only control flow,
-            # which resolve_emitter refuses. We read the private `_condition` because the
-            # public `condition` property is deprecated since Qiskit 1.3: each access goes
-            # through the deprecation wrapper (about 1 us, doubling the cost of a gate) and
-            # warns the user. `_condition` backs that property on every Qiskit < 2.
-            if getattr(op, "_condition", None) is not None:
-                raise classical_control_error(name)
-            if name == "measure":
-                qubit = qubit_index[instruction.qubits[0]]
-                meas_map[clbit_index[instruction.clbits[0]]] = qubit
-                measured.add(qubit)
-                num_measurements += 1
-                continue
-            if name in _NO_EFFECT:
-                continue
-            qargs = instruction.qubits
-            indices = qargs_cache.get(qargs)
-            if indices is None:
-                indices = qargs_cache[qargs] = [qubit_index[bit] for bit in qargs]
-            qubits = indices.copy()  # a fresh list: emitters keep it in their gate dict
-            if measured and not measured.isdisjoint(qubits):
-                first = next(q for q in qubits if q in measured)
-                raise IonQMidCircuitMeasurementError(first, name)
-            emit = table.get(name)
-            if emit is None:
-                emit = resolve_emitter(op, gateset)
-            emit(op, qubits, gates)
-    return gates, num_measurements, meas_map
+_COMPACT = (",", ":")
+# One encoder for the small pieces of a body: json.dumps(..., separators=...) builds a new
+# JSONEncoder on every call, which was most of the cost of writing a small job's body.
+_encode_compact = json.JSONEncoder(separators=_COMPACT).encode
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,7 +222,86 @@ def _as_circuit_list(circuits: Any) -> List[QuantumCircuit]:
     return circuit_list
 
 
-def build_job_body(
+class RawJSON(str):
+    """JSON text that :meth:`JobPayload.to_json` writes verbatim (a serialized gate list)."""
+
+    __slots__ = ()
+
+
+def _contains_raw(value: Any) -> bool:
+    if isinstance(value, RawJSON):
+        return True
+    if isinstance(value, dict):
+        return any(_contains_raw(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_raw(v) for v in value)
+    return False
+
+
+def _dumps(value: Any) -> str:
+    """Compact ``json.dumps`` that writes :class:`RawJSON` values as they are.
+
+    Only the containers on the way to a raw value are written here (a few dicts of the body);
+    everything else, and every key, goes through ``json.dumps`` so the rules stay json's.
+    """
+    if isinstance(value, RawJSON):
+        return str.__str__(value)
+    if not _contains_raw(value):
+        return _encode_compact(value)
+    if isinstance(value, dict):
+        # The encoding of {k: 0} is '{<key>:0}': the key exactly as json writes it.
+        keys = (_encode_compact({k: 0})[1:-2] for k in value)
+        return "{" + ",".join(k + _dumps(v) for k, v in zip(keys, value.values())) + "}"
+    return "[" + ",".join(_dumps(v) for v in value) + "]"
+
+
+class JobPayload:
+    """A POST /jobs body whose gate lists are JSON text already.
+
+    Attributes:
+        body: the body as a dict; each ``circuit`` value in it is a :class:`RawJSON` (the
+            gate list's text). Read it for anything but the gates (name, registers,
+            metadata); use :meth:`to_dict` for a copy with the gates decoded.
+
+    The client's submission layer sends it with :meth:`to_json` and one metadata key of its
+    own (the submission id), without decoding and re-encoding the gates.
+    """
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: Dict[str, Any]) -> None:
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"<JobPayload {self.body.get('name')!r} for {self.body.get('target')!r}>"
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        """The body's ``metadata`` object."""
+        return self.body.get("metadata") or {}
+
+    def to_json(self, metadata: Optional[Mapping[str, Any]] = None) -> str:
+        """The body as compact JSON text, with ``metadata`` in place of its own if given.
+
+        Raises:
+            TypeError, ValueError: a value (from job_settings, extra_query_params...) that
+                JSON cannot hold, as ``json.dumps`` raises them.
+        """
+        body = self.body if metadata is None else {**self.body, "metadata": dict(metadata)}
+        return _dumps(body)
+
+    def serialize(self) -> str:
+        """The body as JSON text (what ``IonQClient.submit_job`` accepts from any object)."""
+        return self.to_json()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A plain copy of the body, gate lists decoded into dicts."""
+        with gc_paused():
+            decoded: Dict[str, Any] = json.loads(self.to_json())
+        return decoded
+
+
+def build_job_payload(
     circuits: Union[QuantumCircuit, Sequence[QuantumCircuit]],
     *,
     target: str,
@@ -344,7 +315,7 @@ def build_job_body(
     extra_metadata: Optional[Mapping[str, Any]] = None,
     extra_query_params: Optional[Mapping[str, Any]] = None,
     ionq_compiler_synthesis: bool = False,
-) -> Dict[str, Any]:
+) -> JobPayload:
     """Build the POST /jobs body (fact sheet §3) for one circuit or a multi-circuit job.
 
     Args:
@@ -362,7 +333,7 @@ def build_job_body(
         ionq_compiler_synthesis: see :func:`qiskit_circ_to_ionq_circ`.
 
     Returns:
-        The body as a JSON-serializable dict.
+        The body, gate lists as JSON text (see :class:`JobPayload`).
 
     Raises:
         IonQCircuitError: no circuits, unsupported content, or a header too long for the
@@ -380,9 +351,7 @@ def build_job_body(
     if extra_query_params is not None and not isinstance(extra_query_params, Mapping):
         raise IonQInvalidOptionError("extra_query_params must be a dict.")
 
-    serialized = [
-        qiskit_circ_to_ionq_circ(c, gateset, ionq_compiler_synthesis) for c in circuit_list
-    ]
+    encoded = [encode_circuit(c, gateset, ionq_compiler_synthesis) for c in circuit_list]
     headers = [build_header(c) for c in circuit_list]
     program: Dict[str, Any] = {
         "format": CIRCUIT_FORMAT,
@@ -392,17 +361,21 @@ def build_job_body(
     body: Dict[str, Any] = {"target": target, "shots": int(shots)}
     if len(circuit_list) == 1:
         circuit = circuit_list[0]
-        gates, _, meas_map = serialized[0]
+        meas_map = encoded[0].meas_map
         body["name"] = circuit.name if name is None else name
-        program["circuit"] = gates
+        program["circuit"] = RawJSON(encoded[0].gates_json)
         body["input"] = program
         body["registers"] = {"meas_mapped": meas_map} if circuit.num_clbits else {}
         header = compress_dict_to_metadata_string(headers[0])
     else:
         body["name"] = f"{len(circuit_list)} circuits" if name is None else name
         program["circuits"] = [
-            {"name": c.name, "circuit": gates, "registers": {"meas_mapped": meas_map}}
-            for c, (gates, _, meas_map) in zip(circuit_list, serialized)
+            {
+                "name": c.name,
+                "circuit": RawJSON(e.gates_json),
+                "registers": {"meas_mapped": e.meas_map},
+            }
+            for c, e in zip(circuit_list, encoded)
         ]
         body["input"] = program
         header = compress_dict_to_metadata_string(headers)
@@ -426,7 +399,17 @@ def build_job_body(
         body["error_mitigation"] = _error_mitigation_value(error_mitigation)
     if extra_query_params:
         body.update(extra_query_params)
-    return body
+    return JobPayload(body)
+
+
+def build_job_body(
+    circuits: Union[QuantumCircuit, Sequence[QuantumCircuit]], **options: Any
+) -> Dict[str, Any]:
+    """The POST /jobs body as plain dicts: :func:`build_job_payload` (same arguments), decoded.
+
+    For inspection and tools; submitting a :class:`JobPayload` skips the decode.
+    """
+    return build_job_payload(circuits, **options).to_dict()
 
 
 _UNSET = object()
@@ -469,7 +452,7 @@ def qiskit_to_ionq(
     gateset = backend.gateset() if callable(backend.gateset) else backend.gateset
     if extra_metadata is None:
         extra_metadata = _option("extra_metadata", args, options, None)
-    body = build_job_body(
+    payload = build_job_payload(
         circuit,
         target=target_from_backend_name(backend_name),
         gateset=gateset,
@@ -484,7 +467,7 @@ def qiskit_to_ionq(
         ionq_compiler_synthesis=bool(_option("ionq_compiler_synthesis", args, options, False)),
     )
     try:
-        return json.dumps(body)
+        return payload.to_json()
     except (TypeError, ValueError) as err:
         raise IonQInvalidOptionError(
             f"The job body is not JSON-serializable ({err}); check job_settings and "

@@ -38,6 +38,8 @@ __all__ = [
     "Emitter",
     "QIS_EMITTERS",
     "NATIVE_EMITTERS",
+    "QIS_QUBITS_ONLY",
+    "QIS_SINGLE_ROTATION",
     "as_float",
     "emit_multi_controlled_phase",
     "pauliexp_gate",
@@ -219,23 +221,35 @@ _SIMPLE_QIS = {
     "swap": "swap",
 }
 
+_CONTROLLED_FIXED = {
+    **{name: "x" for name in ("cx", "cnot", "ccx", "toffoli", "mcx", "mct", "mcx_gray")},
+    "cy": "y",
+    "cz": "z",
+    "ch": "h",
+    "csx": "v",
+}
+_ROTATIONS = {"rx": "rx", "ry": "ry", "rz": "rz", "rxx": "xx", "ryy": "yy", "rzz": "zz"}
+_CONTROLLED_ROTATIONS = {"crx": "rx", "cry": "ry", "crz": "rz"}
+
 QIS_EMITTERS: Dict[str, Emitter] = {
     **{name: _fixed(ionq) for name, ionq in _SIMPLE_QIS.items()},
-    **{name: _rotation(ionq) for name, ionq in {"rx": "rx", "ry": "ry", "rz": "rz"}.items()},
-    **{name: _rotation(ionq) for name, ionq in {"rxx": "xx", "ryy": "yy", "rzz": "zz"}.items()},
-    **{name: _controlled("x") for name in ("cx", "cnot", "ccx", "toffoli", "mcx", "mct")},
-    "mcx_gray": _controlled("x"),
-    "cy": _controlled("y"),
-    "cz": _controlled("z"),
-    "ch": _controlled("h"),
-    "csx": _controlled("v"),
-    "crx": _controlled("rx", rotation=True),
-    "cry": _controlled("ry", rotation=True),
-    "crz": _controlled("rz", rotation=True),
+    **{name: _rotation(ionq) for name, ionq in _ROTATIONS.items()},
+    **{name: _controlled(ionq) for name, ionq in _CONTROLLED_FIXED.items()},
+    **{name: _controlled(ionq, rotation=True) for name, ionq in _CONTROLLED_ROTATIONS.items()},
     **{name: _phase for name in ("p", "cp", "mcp", "mcphase")},
     **{name: _ignore for name in ("id", "i", "delay", "barrier")},
 }
 """Qiskit name -> emitter for the QIS gateset (``PauliEvolution`` is added per call)."""
+
+QIS_QUBITS_ONLY = frozenset({*_SIMPLE_QIS, *_CONTROLLED_FIXED})
+"""QIS names whose gate objects depend on the qubits alone (never on ``op.params``).
+
+The circuit walk encodes such a gate once per (name, qubits) and reuses the JSON text."""
+
+QIS_SINGLE_ROTATION = frozenset({*_ROTATIONS, *_CONTROLLED_ROTATIONS})
+"""QIS names whose emitter appends exactly one gate object, ending in
+``"rotation": as_float(op.params[0])``: for a given (name, qubits) only that number changes,
+so the circuit walk keeps the text before it as a template."""
 
 
 # --------------------------------------------------------------------------------------------

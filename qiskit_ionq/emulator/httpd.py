@@ -15,6 +15,7 @@ Details that matter to clients and tests:
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import selectors
@@ -22,14 +23,33 @@ import socket
 import struct
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, List, Optional, Set, Tuple
+from typing import Any, Iterator, List, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 from .faults import reason
 from .server import ADMIN_PREFIX, API_PREFIX, Api, Response, error_response, fault_response
 
 log = logging.getLogger("qiskit_ionq.emulator")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while parsing a body: a 100k-gate job is 100k+ small containers,
+    whose allocation triggers full collections that made parsing ~3x slower (0.16 s vs
+    0.06 s for 4 MB). Nothing parsed is cyclic; the collector's state is restored after.
+    Concurrent handlers may overlap: whoever disabled it re-enables it, so it never stays off.
+    """
+    was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
 
 MAX_BODY = 64 * 1024 * 1024  # a job body is a few kB to a few MB; refuse anything absurd
 
@@ -230,7 +250,8 @@ class _Handler(BaseHTTPRequestHandler):
             body: Any = None
             if raw.strip():
                 try:
-                    body = json.loads(raw)
+                    with _gc_paused():
+                        body = json.loads(raw)
                 except (ValueError, UnicodeDecodeError):
                     return error_response(400, "The request body is not valid JSON.")
             query = parse_qs(query_text, keep_blank_values=True)

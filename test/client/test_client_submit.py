@@ -56,6 +56,36 @@ def test_json_text_and_serialize_objects_are_accepted(client, fake):
     assert len(_sids(fake)) == 2  # each submission gets its own id
 
 
+def test_a_job_payload_is_sent_with_its_gates_and_a_submission_id(client, fake):
+    from qiskit import QuantumCircuit
+
+    from qiskit_ionq.serializer import build_job_payload
+
+    qc = QuantumCircuit(2, 2, name="payload")
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    payload = build_job_payload(qc, target="simulator", shots=7)
+    before = payload.to_json()
+    client.submit_job(payload)
+    posted = fake.posts[0]
+    assert posted["input"]["circuit"] == payload.to_dict()["input"]["circuit"]
+    assert posted["shots"] == 7 and posted["name"] == "payload"
+    assert len(posted["metadata"][SUBMISSION_ID_KEY]) == 32
+    assert payload.to_json() == before  # the caller's payload is untouched
+
+
+def test_an_unserializable_payload_is_refused_before_sending(client, fake):
+    from qiskit import QuantumCircuit
+
+    from qiskit_ionq.serializer import build_job_payload
+
+    payload = build_job_payload(QuantumCircuit(1), target="simulator", job_settings={1j: 2})
+    with pytest.raises(IonQClientError, match="not JSON-serializable"):
+        client.submit_job(payload)
+    assert fake.posts == []
+
+
 def test_a_submission_id_already_in_the_body_is_kept(client, fake):
     client.submit_job({**BODY, "metadata": {SUBMISSION_ID_KEY: "mine"}})
     assert fake.posts[0]["metadata"][SUBMISSION_ID_KEY] == "mine"
