@@ -1,5 +1,5 @@
-"""Request-free HTTP helpers shared by the transport: who we are, where the token may go,
-and how it is kept out of any text we produce.
+"""Request-free HTTP pieces shared by the transport: who we are, where the token may go,
+how it is kept out of any text we produce, and the :class:`Reply` a request ends in.
 
 No ``requests`` here (the transport stays the one module that imports it); these are pure
 functions, tested directly, that the transport calls on every request and every error.
@@ -8,16 +8,28 @@ functions, tested directly, that the transport calls on every request and every 
 from __future__ import annotations
 
 import ipaddress
+import json
 import platform
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
-from typing import Mapping, Optional, Sequence, Tuple
+from typing import Any, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
+from .exceptions import IonQClientError, IonQRequestTimeoutError
+from .retry import Failure
 from .version import __version__
 
-__all__ = ["get_user_agent", "is_loopback_host", "is_loopback_url", "scrub", "secrets_of"]
+__all__ = [
+    "Reply",
+    "get_user_agent",
+    "is_loopback_host",
+    "is_loopback_url",
+    "network_error",
+    "scrub",
+    "secrets_of",
+]
 
 _SECRET_HEADERS = ("authorization", "proxy-authorization")
 _API_KEY_RE = re.compile(r"(apiKey\s+)[^\s'\",}]+", re.IGNORECASE)
@@ -76,3 +88,73 @@ def secrets_of(headers: Mapping[str, str]) -> Tuple[str, ...]:
             found.append(str(value))
             found.extend(part for part in str(value).split()[1:] if len(part) >= 4)
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A finished HTTP exchange, detached from ``requests`` (callers never import it).
+
+    Has the ``status_code``/``headers``/``text``/``reason`` that
+    :meth:`IonQAPIError.from_response` reads.
+    """
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes = field(repr=False)
+    reason: str = ""
+    method: str = "GET"
+    path: str = ""
+    attempts: int = 1
+
+    @property
+    def text(self) -> str:
+        """The body as text (JSON is UTF-8, RFC 8259: never guess the encoding)."""
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """Parse the body as JSON, keeping key order (multi-circuit results rely on it).
+
+        Raises:
+            IonQClientError: the body is not valid JSON (e.g. truncated by a proxy).
+        """
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            snippet = " ".join(self.text.split())[:100]
+            where = f"{self.method} {self.path} (HTTP {self.status_code})"
+            raise IonQClientError(
+                f"The server sent invalid JSON for {where}: {snippet!r}"
+            ) from None
+
+
+def network_error(
+    method: str,
+    path: str,
+    url: str,
+    failure: Failure,
+    is_timeout: bool,
+    detail: str,
+    timeout: Tuple[float, float],
+) -> IonQClientError:
+    """The error for a request that got no response, saying what to check."""
+    host = urlsplit(url).hostname
+    if is_timeout:
+        which = "connect" if failure is Failure.NOT_SENT else "read"
+        limit = timeout[0] if which == "connect" else timeout[1]
+        return IonQRequestTimeoutError(
+            f"{method} {path} to {host} timed out: the {which} timeout of {limit:g}s expired "
+            f"({detail})."
+        )
+    if failure is Failure.NOT_SENT:
+        advice = "Check the network, the proxy settings (HTTPS_PROXY) and the API URL."
+        return IonQClientError(
+            f"Could not connect to {host} for {method} {path}: {detail}. {advice}"
+        )
+    if failure is Failure.FATAL:
+        advice = (
+            "If a proxy re-signs TLS traffic, point REQUESTS_CA_BUNDLE at its certificate."
+            if "SSL" in detail
+            else "Check the API URL and the custom headers."
+        )
+        return IonQClientError(f"{method} {path} to {host} failed: {detail}. {advice}")
+    return IonQClientError(f"The connection to {host} broke during {method} {path}: {detail}.")

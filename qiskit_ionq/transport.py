@@ -17,20 +17,19 @@ builds those. What it guarantees:
 from __future__ import annotations
 
 import http.client
-import json
 import logging
 import os
 import random
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import SplitResult, urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.cookies import RequestsCookieJar
 
-from ._http_common import get_user_agent, is_loopback_host, is_loopback_url
+from ._http_common import Reply, get_user_agent, is_loopback_host, is_loopback_url, network_error
 from ._http_common import scrub as _scrub
 from ._http_common import secrets_of as _secrets_of
 from .exceptions import (
@@ -39,7 +38,6 @@ from .exceptions import (
     IonQClientError,
     IonQCredentialsError,
     IonQError,
-    IonQRequestTimeoutError,
 )
 from .retry import DEFAULT_RETRY_POLICY, Action, Failure, Outcome, RetryPolicy, parse_retry_after
 
@@ -92,43 +90,6 @@ class AmbiguousRequestError(IonQClientError):
         self.resubmit_if_absent = resubmit_if_absent
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A finished HTTP exchange, detached from ``requests`` (callers never import it).
-
-    Has the ``status_code``/``headers``/``text``/``reason`` that
-    :meth:`IonQAPIError.from_response` reads.
-    """
-
-    status_code: int
-    headers: Mapping[str, str]
-    content: bytes = field(repr=False)
-    reason: str = ""
-    method: str = "GET"
-    path: str = ""
-    attempts: int = 1
-
-    @property
-    def text(self) -> str:
-        """The body as text (JSON is UTF-8, RFC 8259: never guess the encoding)."""
-        return self.content.decode("utf-8", "replace")
-
-    def json(self) -> Any:
-        """Parse the body as JSON, keeping key order (multi-circuit results rely on it).
-
-        Raises:
-            IonQClientError: the body is not valid JSON (e.g. truncated by a proxy).
-        """
-        try:
-            return json.loads(self.content)
-        except ValueError:
-            snippet = " ".join(self.text.split())[:100]
-            where = f"{self.method} {self.path} (HTTP {self.status_code})"
-            raise IonQClientError(
-                f"The server sent invalid JSON for {where}: {snippet!r}"
-            ) from None
-
-
 def _classify_exception(exc: BaseException) -> Tuple[Failure, bool]:
     """Map a requests/urllib3/socket exception to (what we know was sent, is a timeout)."""
     if isinstance(exc, _R.ConnectTimeout):
@@ -165,6 +126,56 @@ def _describe(exc: BaseException, secrets: Sequence[str]) -> str:
     if not isinstance(reason, BaseException):
         reason = exc
     return _scrub(f"{type(reason).__name__}: {reason}", secrets)[:300]
+
+
+class _NoCookies(RequestsCookieJar):
+    """A cookie jar that keeps nothing.
+
+    The API authenticates with the ``Authorization`` header and sets no cookies (fact sheet
+    1.3), so a cookie could only come from a proxy or CDN, and must not ride along on later
+    requests. Not storing any also skips the jar's lock, which every response took and
+    concurrent threads contended for.
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        """Keep nothing."""
+
+
+_MAX_CACHED_POOLS = 8
+
+
+class _PoolPerOrigin(HTTPAdapter):
+    """``HTTPAdapter`` that remembers the urllib3 pool for each origin and its settings.
+
+    The stock adapter finds the pool again on every request: it re-parses the URL, selects
+    the proxy, checks whether the CA bundle path is a directory (a ``stat``) and takes the
+    pool manager's lock. The transport sends each origin with the same settings every time
+    (see :meth:`Transport.environment_for`), so the answer does not change; looking it up
+    once cut ~15% of the client's CPU per request in ``benchmarks/bench_core.py`` (d).
+    A pool the pool manager has since closed is looked up again, and the cache is
+    bounded so that pools the manager evicted are not kept alive by it for long. (requests
+    before 2.32 does not call this hook; there the stock lookup simply runs every time.)
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pools: Dict[Tuple[Any, ...], Any] = {}
+
+    def get_connection_with_tls_context(
+        self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> Any:
+        """The stock pool for ``request``'s origin and settings, cached (see the class)."""
+        url = str(request.url)
+        end = url.find("/", url.find("//") + 2)
+        origin = url if end < 0 else url[:end]
+        key = (origin, verify, str(cert), tuple(sorted((proxies or {}).items())))
+        pool = self._pools.get(key)
+        if pool is None or pool.pool is None:  # .pool is None once urllib3 closed it
+            pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+            if len(self._pools) >= _MAX_CACHED_POOLS:
+                self._pools.clear()  # many origins: let the pool manager's LRU decide again
+            self._pools[key] = pool
+        return pool
 
 
 def _read_environment(url: str) -> Dict[str, Any]:
@@ -233,9 +244,10 @@ class Transport:
         # The environment (proxies, CA bundle) is read once per origin by
         # environment_for(), not by requests on every request.
         session.trust_env = False
+        session.cookies = _NoCookies()
         # max_retries=0: retries are ours (they must know the method and the deadline);
         # urllib3's own would silently repeat a POST on some connection errors.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.pool_maxsize, max_retries=0)
+        adapter = _PoolPerOrigin(pool_connections=4, pool_maxsize=self.pool_maxsize, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
@@ -448,40 +460,8 @@ class Transport:
                 None,
                 None,
             )
-        error = _network_error(method, path, url, failure, is_timeout, detail, send["timeout"])
+        error = network_error(method, path, url, failure, is_timeout, detail, send["timeout"])
         return None, failure, error
-
-
-def _network_error(
-    method: str,
-    path: str,
-    url: str,
-    failure: Failure,
-    is_timeout: bool,
-    detail: str,
-    timeout: Tuple[float, float],
-) -> IonQClientError:
-    host = urlsplit(url).hostname
-    if is_timeout:
-        which = "connect" if failure is Failure.NOT_SENT else "read"
-        limit = timeout[0] if which == "connect" else timeout[1]
-        return IonQRequestTimeoutError(
-            f"{method} {path} to {host} timed out: the {which} timeout of {limit:g}s expired "
-            f"({detail})."
-        )
-    if failure is Failure.NOT_SENT:
-        advice = "Check the network, the proxy settings (HTTPS_PROXY) and the API URL."
-        return IonQClientError(
-            f"Could not connect to {host} for {method} {path}: {detail}. {advice}"
-        )
-    if failure is Failure.FATAL:
-        advice = (
-            "If a proxy re-signs TLS traffic, point REQUESTS_CA_BUNDLE at its certificate."
-            if "SSL" in detail
-            else "Check the API URL and the custom headers."
-        )
-        return IonQClientError(f"{method} {path} to {host} failed: {detail}. {advice}")
-    return IonQClientError(f"The connection to {host} broke during {method} {path}: {detail}.")
 
 
 def _api_error(reply: Reply) -> IonQAPIError:
