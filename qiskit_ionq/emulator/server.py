@@ -26,26 +26,20 @@ from __future__ import annotations
 import hmac
 import json
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .catalog import Catalog
 from .faults import FaultInjector, FaultRule, cdn_error_page, reason
-from .jobs import STATUSES, RequestError, encode_results, render_job, results_source
+from .jobs import STATUSES, RequestError, render_job, results_source
 from .lifecycle import JobManager
+from .results_cache import EncodedResults
 from .stats import Stats
 from .store import Record
 
 API_PREFIX = "/v0.3"
 ADMIN_PREFIX = "/_emulator"
 JSON_TYPE = "application/json"
-# Encoded ``/results`` bodies of completed jobs (they never change) are kept up to this many
-# bytes in total, least recently used first out; bodies below the floor are cheaper to encode
-# again than to keep.
-RESULTS_CACHE_BYTES = 256 * 1024 * 1024
-RESULTS_CACHE_FLOOR = 4096
 Query = Dict[str, List[str]]
 
 
@@ -211,10 +205,7 @@ class Api:
             for path, handlers in admin
         ]
         self.on_reset: Optional[Callable[[], None]] = None
-        self._encoded: OrderedDict[Tuple[str, bool], bytes] = OrderedDict()
-        self._encoded_bytes = 0
-        self._encoded_lock = threading.Lock()
-        self._encoding: Dict[Tuple[str, bool], threading.Event] = {}  # encodes in progress
+        self.results_cache = EncodedResults()
 
     # ----------------------------------------------------------------- dispatch
     def route(
@@ -378,54 +369,11 @@ class Api:
         source = results_source(record, sharpen=sharpen)
         if sharpen and source is results_source(record):
             sharpen = False  # same histogram object: share one encoded body
-        return Response(200, self._encoded_results((job_id, sharpen), source))
-
-    def _encoded_results(self, key: Tuple[str, bool], source: Dict[str, Any]) -> bytes:
-        """The JSON bytes of ``source``, encoded once per key: later (and concurrent) requests
-        for a large body reuse the first encoding."""
-        large = len(source) >= RESULTS_CACHE_FLOOR // 16  # cannot encode below the floor
-        mine: Optional[threading.Event] = None
-        for _ in range(2):
-            with self._encoded_lock:
-                body = self._encoded.get(key)
-                if body is not None:
-                    self._encoded.move_to_end(key)
-                    return body
-                pending = self._encoding.get(key)
-                if pending is None and large:
-                    mine = self._encoding[key] = threading.Event()
-            if pending is None:
-                break
-            pending.wait()  # another request encodes this very body; then look again
-        try:
-            body = encode_results(source)
-            if RESULTS_CACHE_FLOOR <= len(body) <= RESULTS_CACHE_BYTES:
-                with self._encoded_lock:
-                    if key not in self._encoded:
-                        self._encoded[key] = body
-                        self._encoded_bytes += len(body)
-                    while self._encoded_bytes > RESULTS_CACHE_BYTES:
-                        self._encoded_bytes -= len(self._encoded.popitem(last=False)[1])
-        finally:
-            if mine is not None:  # stored first, so that waiters find it
-                with self._encoded_lock:
-                    if self._encoding.get(key) is mine:
-                        del self._encoding[key]
-                mine.set()
-        return body
+        return Response(200, self.results_cache.get((job_id, sharpen), source))
 
     def forget_results(self, job_ids: Optional[List[str]] = None) -> None:
         """Drop cached ``/results`` bodies of ``job_ids`` (all when ``None``)."""
-        with self._encoded_lock:
-            if job_ids is None:
-                self._encoded.clear()
-                self._encoded_bytes = 0
-                return
-            for job_id in job_ids:
-                for key in ((job_id, False), (job_id, True)):
-                    body = self._encoded.pop(key, None)
-                    if body is not None:
-                        self._encoded_bytes -= len(body)
+        self.results_cache.forget(job_ids)
 
     def _family(self, job_ids: List[str]) -> List[str]:
         """``job_ids`` and their children (what a delete takes along)."""

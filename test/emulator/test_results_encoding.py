@@ -77,29 +77,29 @@ def test_results_bytes_cached_and_shared_between_sharpen_choices(http, emu):
     assert len(histogram) == 1024
     assert abs(sum(histogram.values()) - 1) < 1e-12
     api = emu._server.api
-    assert list(api._encoded) == [(job_id, False)]
+    assert api.results_cache.keys() == [(job_id, False)]
     again = http.get(f"{emu.url}/jobs/{job_id}/results")
     sharp = http.get(f"{emu.url}/jobs/{job_id}/results", params={"sharpen": "true"})
     assert again.content == first.content == sharp.content
-    assert list(api._encoded) == [(job_id, False)]  # ideal: one object, one body
+    assert api.results_cache.keys() == [(job_id, False)]  # ideal: one object, one body
     record = emu._manager.store.get(job_id)
     assert first.content == json.dumps(record["results"], separators=(",", ":")).encode()
 
     http.delete(f"{emu.url}/jobs/{job_id}")
     assert http.get(f"{emu.url}/jobs/{job_id}/results").status_code == 404
-    assert not api._encoded and api._encoded_bytes == 0
+    assert not api.results_cache.keys() and api.results_cache.nbytes == 0
 
 
 def test_reset_drops_cached_bodies(http, emu):
     job_id = _completed(http, emu, _h_body(10))
     assert http.get(f"{emu.url}/jobs/{job_id}/results").status_code == 200
-    assert emu._server.api._encoded
+    assert emu._server.api.results_cache.keys()
     emu.reset()
-    assert not emu._server.api._encoded
+    assert not emu._server.api.results_cache.keys()
     job_id = _completed(http, emu, _h_body(10))
     assert http.get(f"{emu.url}/jobs/{job_id}/results").status_code == 200
     assert http.post(f"{emu.url[: -len('/v0.3')]}/_emulator/reset").status_code == 200
-    assert not emu._server.api._encoded
+    assert not emu._server.api.results_cache.keys()
 
 
 def test_noisy_sharpened_results_are_their_own_body(http, emu):
@@ -142,9 +142,9 @@ def test_concurrent_first_fetches_encode_once(http, emu, monkeypatch):
         calls.append(1)
         return real(results)
 
-    from qiskit_ionq.emulator import server as server_module
+    from qiskit_ionq.emulator import results_cache
 
-    monkeypatch.setattr(server_module, "encode_results", counting)
+    monkeypatch.setattr(results_cache, "encode_results", counting)
     bodies = []
 
     def fetch():
