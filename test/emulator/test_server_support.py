@@ -155,3 +155,10 @@ def wait_status(
         if job["status"] in statuses or time.monotonic() > deadline:
             return job
         time.sleep(0.005)
+
+
+def create(http: Any, emu: Any, body: Any = None) -> Dict[str, Any]:
+    """POST a job (a default one unless ``body``), assert 200 and return the answer."""
+    response = http.post(f"{emu.url}/jobs", json=body or job_body())
+    assert response.status_code == 200, response.text
+    return response.json()
