@@ -39,6 +39,7 @@ from qiskit.circuit.library import (
     ZGate,
 )
 from qiskit.quantum_info import SparsePauliOp, Statevector
+from serializer_support import ctrl, renamed
 
 from qiskit_ionq.ionq_gates import GPI2Gate, GPIGate, MSGate, ZZGate
 from qiskit_ionq.serializer import qiskit_circ_to_ionq_circ
@@ -241,23 +242,6 @@ def assert_same_probabilities(
     expected = Statevector(full).probabilities()
     np.testing.assert_allclose(state.probabilities(), expected, atol=1e-9, rtol=0)
     return gates
-
-
-def ctrl(gate: Gate, n: int, ctrl_state: Any = None) -> Gate:
-    """``gate.control(n)`` as a ControlledGate on every Qiskit line (no annotated default)."""
-    try:
-        return gate.control(n, ctrl_state=ctrl_state, annotated=False)
-    except TypeError:  # Qiskit 0.46: no `annotated` argument
-        return gate.control(n, ctrl_state=ctrl_state)
-
-
-def renamed(gate: Gate, name: str) -> Gate:
-    """A gate called ``name`` defined as ``gate`` (Qiskit never emits these alias names)."""
-    alias = Gate(name, gate.num_qubits, list(gate.params))
-    definition = QuantumCircuit(gate.num_qubits)
-    definition.append(gate, range(gate.num_qubits))
-    alias.definition = definition
-    return alias
 
 
 def _pauli_evolution(labels: List[str], coeffs: List[float], time: float) -> Gate:
