@@ -168,25 +168,21 @@ def encode_circuit(
                 continue
             key = (name, instruction.qubits)
             hit = cache.get(key)
+            indices = [qubit_index[bit] for bit in key[1]] if hit is None else hit[1]
+            if measured and not measured.isdisjoint(indices):
+                raise IonQMidCircuitMeasurementError(
+                    next(q for q in indices if q in measured), name
+                )
             if hit is not None:
-                text, indices, is_template = hit
+                text, _, is_template = hit
                 if is_template:
                     params = instruction.params if op is None else op.params
                     text = f"{text}{as_float(params[0], name)!r}}}"
-                if measured and not measured.isdisjoint(indices):
-                    raise IonQMidCircuitMeasurementError(
-                        next(q for q in indices if q in measured), name
-                    )
                 append(text)
                 continue
             # First sight of this (name, qubits), or an instruction that is never reused.
             if op is None:
                 op = instruction.operation
-            indices = [qubit_index[bit] for bit in key[1]]
-            if measured and not measured.isdisjoint(indices):
-                raise IonQMidCircuitMeasurementError(
-                    next(q for q in indices if q in measured), name
-                )
             emit = table.get(name)
             if emit is None:
                 emit = resolve_emitter(op, gateset)
