@@ -244,6 +244,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`qiskit-ionq demo | head -2`): stop quietly, as other
+        # command-line tools do. Point stdout at devnull so that Python's final flush of the
+        # dead pipe does not print a second error at exit (recipe from the `signal` docs).
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the signal
     except Exception as exc:
         from qiskit.exceptions import QiskitError
 

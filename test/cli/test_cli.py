@@ -114,6 +114,21 @@ def test_help_everywhere(sub, capsys):
     assert "usage: qiskit-ionq" in capsys.readouterr().out
 
 
+def test_a_closed_output_pipe_ends_quietly():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QISKIT_IONQ", "IONQ_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qiskit_ionq", "backends", "--local"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert "BrokenPipe" not in err and "Traceback" not in err and "error" not in err
+
+
 def test_emulator_subcommand_serves_and_stops_on_sigint():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QISKIT_IONQ", "IONQ_"))}
     proc = subprocess.Popen(
