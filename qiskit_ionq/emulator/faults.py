@@ -13,6 +13,12 @@ matches requests by method and route and then, once, N times, or at a seeded ran
 ``slow``
     handle the request normally, but wait ``delay`` seconds before answering, so a client
     read timeout fires *after* the server acted (a POST that times out still created a job).
+``slow_accept``
+    wait ``delay`` seconds *before* handling the request, then handle it and answer
+    normally. On ``POST /jobs`` the job is stored only after the delay, so for that long it
+    is in no listing: a client whose read timeout fires first cannot find its job yet, and
+    finds it once the delay is over (a server still validating a large job). The job is
+    stored even if the client has given up and closed the connection.
 ``store_then_fail`` / ``store_then_reset``
     meant for ``POST /jobs``: create the job, then answer with an error status (default 502)
     or reset the connection. This is what exposes duplicate submissions by a retrying client.
@@ -34,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 from typing import Any, Dict, List, Optional, Union
 
-KINDS = ("status", "reset", "slow", "store_then_fail", "store_then_reset")
+KINDS = ("status", "reset", "slow", "slow_accept", "store_then_fail", "store_then_reset")
 
 # Statuses that a CDN (Cloudflare in front of api.ionq.co) produces: HTML, not JSON (section 7.3).
 _HTML_STATUSES = frozenset({409, 502, *range(520, 530)})
@@ -61,11 +67,13 @@ Fault SPEC syntax: "[METHOD ]ROUTE:WHAT[:key=value]...", e.g.
   "POST /jobs:store_then_fail"         create the job, then answer 502 (once)
   "POST /jobs:store_then_reset"        create the job, then reset the connection
   "GET /jobs/*/results:slow:delay=5"   answer results after 5 s
+  "POST /jobs:slow_accept:delay=40"    store the job (and answer) only after 40 s
+  "* *:500:rate=0.2"                   20% of all API requests answer 500 (JSON body)
   "* *:reset:rate=0.05"                reset 5% of all connections
 METHOD is GET/POST/PUT/DELETE or * (default *). ROUTE is a path under /v0.3, written
 as the route template (/jobs/{id}) or a glob on the real path (/jobs/*).
 WHAT is an HTTP status (409, 429, 500, 502, 503, 504, 520-529, ...) or a kind:
-reset, slow, store_then_fail, store_then_reset.
+reset, slow, slow_accept, store_then_fail, store_then_reset.
 Options: times=N|inf (default 1, or inf with rate), rate=P (0..1, seeded RNG),
 after=N (let N matching requests through first), delay=S (seconds before answering),
 status=N, retry_after=S, body=html|json."""
@@ -109,7 +117,7 @@ class FaultRule:
         rate: probability that a matching request is hit (drawn from a seeded RNG).
         after: number of matching requests to let through before the rule starts firing.
         delay: seconds to wait before answering (the whole point of ``slow``; allowed on any
-            kind).
+            kind), or, for ``slow_accept``, before handling the request.
         retry_after: ``Retry-After`` header value in seconds (default 1 for 429/503).
         body: ``"html"`` or ``"json"`` error body; default HTML for CDN statuses (409, 502,
             520-529), JSON otherwise.
@@ -141,8 +149,8 @@ class FaultRule:
             raise ValueError(f"fault rate must be within [0, 1], got {self.rate}")
         if self.times is not None and self.times < 0:
             raise ValueError(f"fault times must be >= 0, got {self.times}")
-        if self.kind == "slow" and not self.delay > 0:
-            raise ValueError("a 'slow' fault needs delay=<seconds> > 0")
+        if self.kind in ("slow", "slow_accept") and not self.delay > 0:
+            raise ValueError(f"a {self.kind!r} fault needs delay=<seconds> > 0")
         if self.delay < 0 or self.after < 0:
             raise ValueError("fault delay and after must be >= 0")
         if self.body not in (None, "html", "json"):

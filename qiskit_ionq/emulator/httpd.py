@@ -229,6 +229,12 @@ class _Handler(BaseHTTPRequestHandler):
         if rule is not None and rule.kind == "reset":
             self._reset_connection(stats_key)
             return
+        if rule is not None and rule.kind == "slow_accept":
+            # Hold the request before handling it: a POSTed job is stored only afterwards.
+            # A stop() during the wait drops the request unhandled (nothing is stored).
+            if self.server.stop_event.wait(rule.delay):
+                self._reset_connection(stats_key)
+                return
         if rule is not None and rule.kind == "status":
             response = fault_response(rule)
         else:
@@ -239,7 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 if rule.kind == "store_then_fail":
                     response = fault_response(rule)
-        if rule is not None and rule.delay > 0:
+        if rule is not None and rule.delay > 0 and rule.kind != "slow_accept":
             self.server.stop_event.wait(rule.delay)  # "slow": stop() cuts the wait short
         self._send(response, stats_key)
 

@@ -60,6 +60,14 @@ def http():
             },
         ),
         (
+            "POST /jobs:slow_accept:delay=40",
+            {"route": "POST /jobs", "kind": "slow_accept", "delay": 40},
+        ),
+        (
+            "* *:500:rate=0.2",
+            {"route": "* *", "kind": "status", "status": 500, "rate": 0.2},
+        ),
+        (
             "POST /jobs:store_then_fail:status=503",
             {"route": "POST /jobs", "kind": "store_then_fail", "status": 503},
         ),
@@ -78,6 +86,7 @@ def test_parse_fault_spec(spec, expected):
         "POST /jobs:200",
         "POST /jobs:502:times",
         "POST /jobs:502:rate=2",
+        "POST /jobs:slow_accept",
         "POST /jobs:502:colour=red",
         "GET /x:slow",
         "POST /jobs:502:times=-1",
@@ -208,6 +217,98 @@ def test_slow_does_not_hold_up_stop(http):
     assert time.monotonic() - started < 2
     thread.join(5)
     assert outcome and not thread.is_alive()  # answered or dropped, but not left hanging
+
+
+def _listed_ids(emu, http):
+    return [job["id"] for job in http.get(f"{emu.url}/jobs").json()["jobs"]]
+
+
+def test_slow_accept_stores_the_job_only_after_the_delay(emu, http):
+    """A client whose POST times out cannot find the job yet; it appears after the delay."""
+    rule = emu.faults.add(route="POST /jobs", kind="slow_accept", delay=0.8)
+    body = job_body(metadata={"qiskit_ionq_submission_id": "sub-1"})
+    started = time.monotonic()
+    with pytest.raises(requests.ReadTimeout):
+        http.post(f"{emu.url}/jobs", json=body, timeout=0.2)
+    assert rule.fired == 1
+    # still "validating": absent from the list, the stats and the store
+    assert _listed_ids(emu, http) == [] and emu.stats()["jobs_created"] == 0
+    deadline = started + 5
+    while not emu.job_ids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert time.monotonic() - started >= 0.75  # not before the delay
+    (job,) = http.get(f"{emu.url}/jobs").json()["jobs"]
+    assert job["metadata"]["qiskit_ionq_submission_id"] == "sub-1"
+    assert emu.stats()["jobs_created"] == 1
+    # once by default: the next POST is stored at once
+    assert http.post(f"{emu.url}/jobs", json=job_body(), timeout=2).status_code == 200
+    assert len(emu.job_ids()) == 2
+
+
+def test_slow_accept_answers_after_the_delay_when_the_client_waits(emu, http):
+    emu.faults.add("POST /jobs", kind="slow_accept", delay=0.3)
+    started = time.monotonic()
+    answer = http.post(f"{emu.url}/jobs", json=job_body(), timeout=5)
+    assert time.monotonic() - started >= 0.3
+    assert answer.status_code == 200 and _listed_ids(emu, http) == [answer.json()["id"]]
+    # other routes are not held
+    started = time.monotonic()
+    assert http.get(f"{emu.url}/jobs").status_code == 200
+    assert time.monotonic() - started < 0.3
+
+
+def test_slow_accept_interrupted_by_stop_stores_nothing(http):
+    emulator = IonQEmulator(simulator=FakeSimulator()).start()
+    try:
+        emulator.faults.add(route="POST /jobs", kind="slow_accept", delay=30)
+        with pytest.raises(requests.ReadTimeout):
+            http.post(f"{emulator.url}/jobs", json=job_body(), timeout=0.2)
+        started = time.monotonic()
+        emulator.stop()
+        assert time.monotonic() - started < 2
+        assert emulator.stats()["jobs_created"] == 0
+    finally:
+        emulator.stop()
+
+
+@pytest.mark.parametrize(
+    "method, route, path",
+    [
+        ("GET", "/jobs", "/jobs"),
+        ("GET", "/jobs/{id}", "/jobs/ID"),
+        ("GET", "/jobs/{id}/results", "/jobs/ID/results"),
+        (
+            "GET",
+            "/characterizations/backends/{backend}/current",
+            "/characterizations/backends/qpu.aria-1/current",
+        ),
+        ("GET", "/backends", "/backends"),
+        ("PUT", "/jobs/{id}/status/cancel", "/jobs/ID/status/cancel"),
+        ("DELETE", "/jobs/{id}", "/jobs/ID"),
+        ("POST", "/jobs", "/jobs"),
+    ],
+)
+def test_500_on_every_route(emu, http, method, route, path):
+    """``status`` 500 works on any route and method, with the vendor's JSON error body."""
+    job_id = http.post(f"{emu.url}/jobs", json=job_body()).json()["id"]
+    created = emu.stats()["jobs_created"]
+    emu.faults.add(route=f"{method} {route}", kind="status", status=500)
+    kwargs = {"json": job_body()} if method == "POST" else {}
+    url = f"{emu.url}{path.replace('ID', job_id)}"
+    assert_error(http.request(method, url, **kwargs), 500)
+    assert http.request(method, url, **kwargs).status_code == 200  # once, then normal
+    assert emu.stats()["requests"][f"{method} {route}"]["500"] == 1
+    if method == "POST":  # a plain 500 stores nothing; the retry stored one job
+        assert emu.stats()["jobs_created"] == created + 1
+
+
+def test_500_everywhere_and_store_then_fail_500(emu, http):
+    emu.faults.add("* *", kind="status", status=500, times=3)
+    assert [http.get(f"{emu.url}/{p}").status_code for p in ("jobs", "backends", "x")] == [500] * 3
+    assert http.get(f"{emu.url}/backends").status_code == 200
+    emu.faults.add("POST /jobs", kind="store_then_fail", status=500)
+    assert_error(http.post(f"{emu.url}/jobs", json=job_body()), 500)
+    assert len(emu.job_ids()) == 1  # a 500 on POST may mean "stored"
 
 
 def test_store_then_fail_creates_exactly_one_job_per_post(emu, http):
