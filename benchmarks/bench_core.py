@@ -462,7 +462,7 @@ def _split_line(label: str, med: Dict[str, float]) -> str:
 
 
 def bench_counts(provider: Any, url: str, repeat: int) -> List[Row]:
-    from qiskit_ionq.transport import Reply
+    from qiskit_ionq.api.transport import Reply
 
     backend = provider.get_backend("ionq_simulator")
     client = backend.client

@@ -50,11 +50,11 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import Statevector
 
 from qiskit_ionq import IonQProvider
+from qiskit_ionq.api.retry import RetryPolicy
 from qiskit_ionq.emulator import IonQEmulator
 from qiskit_ionq.exceptions import IonQAPIError, IonQError
 from qiskit_ionq.ionq_client import IonQClient
 from qiskit_ionq.ionq_job import IonQJob
-from qiskit_ionq.retry import RetryPolicy
 
 TOKEN = "soak-token-0f3e9a"
 ROUTES = ("POST /jobs", "GET /jobs", "GET /jobs/{id}", "GET /jobs/{id}/results")

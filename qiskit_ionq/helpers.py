@@ -3,6 +3,7 @@
 Tools written against qiskit-ionq 0.4/0.5 import these paths directly.
 """
 
+from .api.transport import get_user_agent
 from .constants import get_n_qubits
 from .ionq_backend import GATESET_MAP
 from .serializer import (
@@ -12,7 +13,6 @@ from .serializer import (
     qiskit_circ_to_ionq_circ,
     qiskit_to_ionq,
 )
-from .transport import get_user_agent
 
 # 0.5-era names for the same functions.
 compress_to_metadata_string = compress_dict_to_metadata_string

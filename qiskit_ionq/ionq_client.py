@@ -1,42 +1,25 @@
-"""REST client for the IonQ API v0.3: routes, request bodies and credentials.
+"""The REST client facade: credentials, headers and the public ``IonQClient`` methods.
 
-Why this module exists: it is the one place that knows the routes of the fact sheet
-(``/work/shared/ionq-api-v0.3.md`` section 2), how the token and base URL are found
-(:func:`resolve_credentials`), and how each route's reply is checked and turned into an error
-that names the job. It holds no HTTP machinery and no submission protocol:
-
-* HTTP itself (pooling, timeouts, retries, error wrapping) lives in
-  :mod:`qiskit_ionq.transport`, the only module that imports ``requests``.
-* Exactly-once job creation lives in :mod:`qiskit_ionq.submission`. ``POST /jobs`` has no
-  idempotency key, so a failure after the request reached the server can duplicate or lose a
-  job (fact sheet section 7.5); :meth:`IonQClient.submit_job` hands itself to
-  :func:`~qiskit_ionq.submission.submit_exactly_once`, which tags the body with a submission
-  id and reconciles against the job list before ever resubmitting.
-
-The token is kept out of ``repr``, messages, logs and pickles (see :meth:`IonQClient.__getstate__`).
+Why this module exists: ``qiskit_ionq.ionq_client.IonQClient`` is a public name. The client
+finds the token and base URL (:func:`resolve_credentials`), keeps the token out of ``repr``,
+messages, logs and pickles (see :meth:`IonQClient.__getstate__`), builds headers and URLs, and
+hands every route to the API adapter in :mod:`qiskit_ionq.api` (``api/v03.py``): the adapter
+knows the paths and bodies, :mod:`qiskit_ionq.api.transport` the HTTP, and
+:mod:`qiskit_ionq.api.submission` exactly-once job creation.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional
-from urllib.parse import quote
 
+from .api.retry import RetryPolicy
+from .api.transport import DEFAULT_TIMEOUT, Reply, Timeout, Transport, get_user_agent
+from .api.v03 import V03Adapter
 from .constants import DEFAULT_API_URL, TOKEN_ENV_VARS, URL_ENV_VARS
-from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError
+from .exceptions import IonQClientError, IonQCredentialsError
 from .histogram import parse_flat_histogram
-from .retry import RetryPolicy
-from .submission import submit_exactly_once
-from .transport import (
-    DEFAULT_TIMEOUT,
-    PROBE_TIMEOUT,
-    Reply,
-    Timeout,
-    Transport,
-    get_user_agent,
-)
 
 __all__ = ["IonQClient", "resolve_credentials", "get_user_agent"]
 
@@ -93,16 +76,16 @@ class _Secret:
 
 
 class IonQClient:
-    """Client for the IonQ REST API v0.3.
+    """Client for the IonQ REST API v0.3 (routes in :mod:`qiskit_ionq.api.v03`).
 
     Args:
         token: API key; else found in the environment (see :func:`resolve_credentials`).
         url: API base URL, e.g. ``https://api.ionq.co/v0.3``.
         custom_headers: extra headers; ours (Authorization, Content-Type, User-Agent) win.
         timeout: default (connect, read) seconds of every request.
-        retry_policy: retry limits and timings (:class:`~qiskit_ionq.retry.RetryPolicy`).
+        retry_policy: retry limits and timings (:class:`~qiskit_ionq.api.retry.RetryPolicy`).
         allow_insecure_http: allow sending the token over ``http://`` to a non-loopback host.
-        transport: a ready :class:`~qiskit_ionq.transport.Transport` (tests inject one with a
+        transport: a ready :class:`~qiskit_ionq.api.transport.Transport` (tests inject one with a
             fake sleep and clock); ``timeout``, ``retry_policy`` and ``allow_insecure_http``
             are then taken from it.
 
@@ -136,6 +119,7 @@ class IonQClient:
         # Proxy, CA bundle and .netrc settings are read from the environment now, once
         # (see Transport), not on every request.
         self._transport.environment_for(self.make_path("jobs"))
+        self._api = V03Adapter(self)
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -207,17 +191,6 @@ class IonQClient:
             )
         return data
 
-    def _job_call(self, job_id: str, *parts: Any, **kwargs: Any) -> Any:
-        """A job route; a 404 says which job is missing (fact sheet 2.2, 2.6)."""
-        segment = _job_segment(job_id)
-        try:
-            return self._get_json("jobs", segment, *parts, **kwargs)
-        except IonQAPIError as err:
-            if err.status_code != 404:
-                raise
-            missing = err
-        raise _not_found(job_id, missing)
-
     def close(self) -> None:
         """Close pooled connections."""
         self._transport.close()
@@ -241,22 +214,23 @@ class IonQClient:
         self._custom_headers = dict(state["custom_headers"])
         self._transport = state["transport"]
         self._token = _Secret(resolve_credentials(None, self._url)["token"])
+        self._api = V03Adapter(self)
 
-    # -- jobs -----------------------------------------------------------------------------
+    # -- jobs (routes: qiskit_ionq.api.v03) -----------------------------------------------
     def submit_job(self, job: Any) -> Dict[str, Any]:
         """Create a job, exactly once (``POST /jobs``).
 
         ``job`` is the body: a mapping, its JSON text, the serializer's ``JobPayload``, or
         an object with a ``serialize()`` method returning a mapping or text; it is not
-        modified. Returns the create response (or the job
-        list entry found by reconciliation). The protocol, its bounds and its errors are
-        documented in :func:`qiskit_ionq.submission.submit_exactly_once`.
+        modified. Returns the create response (or the job list entry found by
+        reconciliation). The protocol, its bounds and its errors are documented in
+        :func:`qiskit_ionq.api.submission.submit_exactly_once`.
         """
-        return submit_exactly_once(self, job)
+        return self._api.submit_job(job)
 
     def retrieve_job(self, job_id: str) -> Dict[str, Any]:
-        """``GET /jobs/{id}``: the job object (fact sheet 5.2)."""
-        return self._job_call(job_id)
+        """``GET /jobs/{id}``: the job object."""
+        return self._api.retrieve_job(job_id)
 
     def list_jobs(
         self,
@@ -265,40 +239,20 @@ class IonQClient:
         limit: Optional[int] = None,
         next_cursor: Optional[str] = None,
     ) -> Dict[str, Any]:
-        """``GET /jobs``: one page, ``{"jobs": [...], "next": cursor}`` (fact sheet 2.3)."""
-        params: Dict[str, Any] = {"status": status, "limit": limit, "next": next_cursor}
-        if ids is not None:
-            params["id"] = [str(i) for i in ids]  # repeated `id=` query parameters
-        params = {k: v for k, v in params.items() if v is not None}
-        return self._get_json("jobs", params=params)
+        """``GET /jobs``: one page, ``{"jobs": [...], "next": cursor}``."""
+        return self._api.list_jobs(status, ids, limit, next_cursor)
 
     def cancel_job(self, job_id: str) -> Dict[str, Any]:
         """``PUT /jobs/{id}/status/cancel`` -> ``{"id", "status": "canceled"}``."""
-        return self._job_call(job_id, "status", "cancel", method="PUT")
+        return self._api.cancel_job(job_id)
 
     def cancel_jobs(self, job_ids: Iterable[str]) -> List[Dict[str, Any]]:
-        """Cancel several jobs, one request each (as qiskit does, fact sheet 2.5)."""
+        """Cancel several jobs, one request each."""
         return [self.cancel_job(job_id) for job_id in job_ids]
 
     def delete_job(self, job_id: str) -> Dict[str, Any]:
-        """``DELETE /jobs/{id}`` -> ``{"id", "status": "deleted"}``.
-
-        When an earlier attempt may have reached the server and the retry gets 404, the
-        first attempt did the deletion: that is reported as success.
-        """
-        segment = _job_segment(job_id)
-        try:
-            reply = self._call("DELETE", "jobs", segment, accept_after_retry=(404,))
-        except IonQAPIError as err:
-            if err.status_code != 404:
-                raise
-            missing = err
-        else:
-            if reply.status_code == 404:
-                return {"id": job_id, "status": "deleted"}
-            data = reply.json()
-            return data if isinstance(data, dict) else {"id": job_id, "status": "deleted"}
-        raise _not_found(job_id, missing)
+        """``DELETE /jobs/{id}`` -> ``{"id", "status": "deleted"}`` (a retried 404 is success)."""
+        return self._api.delete_job(job_id)
 
     def get_results(
         self,
@@ -308,71 +262,27 @@ class IonQClient:
         *,
         flat_arrays: bool = False,
     ) -> Dict[str, Any]:
-        """``GET /jobs/{id}/results``: a histogram, or histograms keyed by child id.
+        """A job's histogram, or histograms keyed by child id in circuit order.
 
-        Key order is preserved: for multi-circuit jobs it is the circuit order (fact sheet
-        6.4). ``sharpen`` is sent (as ``true``/``false``) only when not None.
-
-        With ``flat_arrays=True`` a flat histogram comes back as a
+        ``sharpen`` is sent (as ``true``/``false``) only when not None. With
+        ``flat_arrays=True`` a flat histogram comes back as a
         :class:`~qiskit_ionq.histogram.FlatHistogram` (a mapping equal to the dict, holding
-        the parsed arrays: no million-entry dict is built for a large one); any other body
-        is returned exactly as without it.
+        the parsed arrays); any other body is returned exactly as without it.
         """
-        params = {k: _query_value(v) for k, v in (extra_query_params or {}).items()}
-        if sharpen is not None:
-            params["sharpen"] = _query_value(bool(sharpen))
-        return self._job_call(job_id, "results", params=params or None, flat_arrays=flat_arrays)
+        return self._api.get_results(job_id, sharpen, extra_query_params, flat_arrays=flat_arrays)
 
     # -- backends and characterizations ---------------------------------------------------
     def get_backends(self) -> List[Dict[str, Any]]:
         """``GET /backends``: no token needed; a short timeout and few retries (a probe)."""
-        policy = self._transport.policy
-        probe = dataclasses.replace(
-            policy,
-            max_attempts=min(policy.max_attempts, 2),
-            total_timeout=min(policy.total_timeout, 10.0),
-        )
-        timeout = (min(self._transport.timeout[0], PROBE_TIMEOUT[0]), PROBE_TIMEOUT[1])
-        return self._get_json("backends", expect=list, auth=False, timeout=timeout, policy=probe)
+        return self._api.get_backends()
 
     def get_calibration_data(self, backend_name: str) -> Dict[str, Any]:
-        """The current characterization of a QPU (fact sheet 2.10).
+        """The current characterization of a QPU.
 
-        ``"ionq_qpu.aria-1"``, ``"qpu.aria-1"`` and ``"aria-1"`` all mean
-        ``GET /characterizations/backends/qpu.aria-1/current``.
+        ``"ionq_qpu.aria-1"``, ``"qpu.aria-1"`` and ``"aria-1"`` all name the same QPU.
         """
-        target = str(backend_name).strip()
-        if target.startswith("ionq_"):
-            target = target[len("ionq_") :]
-        if target != "qpu" and not target.startswith("qpu."):
-            target = f"qpu.{target}"
-        return self._get_json("characterizations", "backends", quote(target, safe=""), "current")
+        return self._api.get_calibration_data(backend_name)
 
     def get_characterization(self, characterization_id: str) -> Dict[str, Any]:
-        """``GET /characterizations/{uuid}``: one characterization object."""
-        return self._get_json("characterizations", _job_segment(characterization_id))
-
-
-def _job_segment(job_id: Any) -> str:
-    # An empty id would turn GET /jobs/{id} into GET /jobs (the list); quoting keeps an odd
-    # id from escaping its path segment.
-    text = str(job_id or "").strip()
-    if not text:
-        raise IonQClientError("A job id must be a non-empty string.")
-    return quote(text, safe="")
-
-
-def _not_found(job_id: str, error: IonQAPIError) -> IonQAPIError:
-    return IonQAPIError(
-        f"Job {job_id!r} does not exist or was deleted ({error.message}). Check the job id, "
-        "and that the job was created with this API key and API URL.",
-        status_code=404,
-        headers=error.headers,
-        body=error.body,
-        error_type=error.error_type,
-    )
-
-
-def _query_value(value: Any) -> Any:
-    # requests would send True as "True"; the API documents lower case (fact sheet 2.8).
-    return ("true" if value else "false") if isinstance(value, bool) else value
+        """One characterization object by id."""
+        return self._api.get_characterization(characterization_id)

@@ -38,7 +38,7 @@ class IonQProvider:
         url: API base URL; else ``QISKIT_IONQ_API_URL``, else ``https://api.ionq.co/v0.3``.
         custom_headers: extra HTTP headers (ours win on Authorization/Content-Type/User-Agent).
         timeout: ``(connect, read)`` seconds per request (default ``(5, 30)``).
-        retry_policy: a :class:`~qiskit_ionq.retry.RetryPolicy` (attempts, backoff, deadline).
+        retry_policy: a :class:`~qiskit_ionq.api.retry.RetryPolicy` (attempts, backoff, deadline).
         allow_insecure_http: allow sending the token over plain ``http://`` to a host that
             is not this machine (refused by default).
     """

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from client_fakes import BASE, ENV_VARS, TOKEN, FakeClock, FakeIonQ
 
+from qiskit_ionq.api.retry import RetryPolicy
+from qiskit_ionq.api.transport import Transport
 from qiskit_ionq.ionq_client import IonQClient
-from qiskit_ionq.retry import RetryPolicy
-from qiskit_ionq.transport import Transport
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ import pytest
 import requests
 from client_fakes import BASE, reset
 
+from qiskit_ionq.api.retry import RetryPolicy
 from qiskit_ionq.exceptions import (
     IonQAPIError,
     IonQAuthenticationError,
@@ -17,7 +18,6 @@ from qiskit_ionq.exceptions import (
     IonQRequestTimeoutError,
     IonQRetriableError,
 )
-from qiskit_ionq.retry import RetryPolicy
 
 JOB = "job-1"
 URL = f"{BASE}/jobs/{JOB}"

@@ -9,9 +9,9 @@ import pytest
 import requests
 from client_fakes import BASE, TOKEN
 
+from qiskit_ionq.api.transport import DEFAULT_TIMEOUT, PROBE_TIMEOUT
 from qiskit_ionq.exceptions import IonQAPIError, IonQClientError
 from qiskit_ionq.ionq_client import IonQClient, get_user_agent
-from qiskit_ionq.transport import DEFAULT_TIMEOUT, PROBE_TIMEOUT
 
 JOB = "0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
 

@@ -14,10 +14,10 @@ import pytest
 import requests
 from client_fakes import BASE, TOKEN, FakeIonQ, reset
 
+from qiskit_ionq.api.transport import Transport, is_loopback_url
 from qiskit_ionq.constants import DEFAULT_API_URL
 from qiskit_ionq.exceptions import IonQClientError, IonQCredentialsError, IonQError
 from qiskit_ionq.ionq_client import IonQClient, _Secret, resolve_credentials
-from qiskit_ionq.transport import Transport, is_loopback_url
 
 JOB = "job-1"
 URL = f"{BASE}/jobs/{JOB}"

@@ -20,11 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from qiskit_ionq.api.retry import RetryPolicy
+from qiskit_ionq.api.transport import Transport
 from qiskit_ionq.constants import SUBMISSION_ID_KEY
 from qiskit_ionq.exceptions import IonQRequestTimeoutError
 from qiskit_ionq.ionq_client import IonQClient
-from qiskit_ionq.retry import RetryPolicy
-from qiskit_ionq.transport import Transport
 
 TOKEN = "tok-SOCKET-SECRET-91c3"
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from qiskit_ionq.api.retry import RetryPolicy
 from qiskit_ionq.constants import SUBMISSION_ID_KEY
 from qiskit_ionq.exceptions import (
     IonQAPIError,
@@ -20,7 +21,6 @@ from qiskit_ionq.exceptions import (
     IonQRequestTimeoutError,
     IonQRetriableError,
 )
-from qiskit_ionq.retry import RetryPolicy
 
 BODY = {"target": "simulator", "shots": 100, "input": {"qubits": 1, "circuit": []}}
 

@@ -32,6 +32,7 @@ from qiskit.circuit import Parameter
 from qiskit.providers.exceptions import QiskitBackendNotFoundError
 
 from qiskit_ionq import GPIGate, IonQProvider
+from qiskit_ionq.api.retry import RetryPolicy
 from qiskit_ionq.constants import MAX_SHOTS, SUBMISSION_ID_KEY
 from qiskit_ionq.emulator import IonQEmulator
 from qiskit_ionq.exceptions import (
@@ -50,7 +51,6 @@ from qiskit_ionq.exceptions import (
 )
 from qiskit_ionq.ionq_client import IonQClient
 from qiskit_ionq.ionq_job import IonQJob
-from qiskit_ionq.retry import RetryPolicy
 
 TOKEN = "tok-bad-input"
 MOCK_URL = "https://api.ionq.test/v0.3"

@@ -77,9 +77,9 @@ def test_threads_share_one_client_through_faults(provider, emulator):
     emulator.faults.add(route="POST /jobs", kind="store_then_fail", status=502, rate=0.1)
     emulator.faults.add(route="GET /jobs/{id}", kind="status", status=502, rate=0.2)
     # Fast retries: the default policy's backoff is fine for users but slow for a test.
+    from qiskit_ionq.api.retry import RetryPolicy
     from qiskit_ionq.ionq_client import IonQClient
     from qiskit_ionq.ionq_job import IonQJob
-    from qiskit_ionq.retry import RetryPolicy
 
     client = IonQClient(
         "tok-concurrency",

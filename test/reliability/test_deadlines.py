@@ -19,6 +19,7 @@ from qiskit import QuantumCircuit
 from qiskit.providers.exceptions import JobTimeoutError
 from qiskit.providers.jobstatus import JobStatus
 
+from qiskit_ionq.api.retry import RetryPolicy
 from qiskit_ionq.emulator import IonQEmulator
 from qiskit_ionq.exceptions import (
     IonQAPIError,
@@ -28,7 +29,6 @@ from qiskit_ionq.exceptions import (
 )
 from qiskit_ionq.ionq_client import IonQClient
 from qiskit_ionq.ionq_job import IonQJob
-from qiskit_ionq.retry import RetryPolicy
 
 TOKEN = "tok-deadlines"
 SLACK = 1.0  # scheduling noise allowed on top of every bound

@@ -29,6 +29,7 @@ from qiskit import QuantumCircuit
 from qiskit.exceptions import QiskitError
 
 from qiskit_ionq import IonQProvider
+from qiskit_ionq.api.retry import RetryPolicy
 from qiskit_ionq.cli import main as cli_main
 from qiskit_ionq.emulator import IonQEmulator
 from qiskit_ionq.exceptions import (
@@ -41,7 +42,6 @@ from qiskit_ionq.exceptions import (
 )
 from qiskit_ionq.ionq_client import IonQClient
 from qiskit_ionq.ionq_job import IonQJob
-from qiskit_ionq.retry import RetryPolicy
 
 TOKEN = "tok-SECRET-8c1f2b7e-do-not-leak"  # the conftest's TEST_TOKEN
 FRAGMENTS = (TOKEN, "SECRET-8c1f2b7e", "8c1f2b7e-do-not-leak")

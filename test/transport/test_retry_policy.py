@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qiskit_ionq import retry
-from qiskit_ionq.retry import Action, Failure, RetryPolicy, parse_retry_after
+from qiskit_ionq.api import retry
+from qiskit_ionq.api.retry import Action, Failure, RetryPolicy, parse_retry_after
 
 POLICY = RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=8.0, total_timeout=60.0)
 

@@ -12,19 +12,19 @@ import pytest
 import requests
 import urllib3
 
-from qiskit_ionq.exceptions import (
-    IonQAPIError,
-    IonQClientError,
-    IonQRequestTimeoutError,
-)
-from qiskit_ionq.retry import Failure, RetryPolicy
-from qiskit_ionq.transport import (
+from qiskit_ionq.api.retry import Failure, RetryPolicy
+from qiskit_ionq.api.transport import (
     AmbiguousRequestError,
     Reply,
     Transport,
     _classify_exception,
     _scrub,
     get_user_agent,
+)
+from qiskit_ionq.exceptions import (
+    IonQAPIError,
+    IonQClientError,
+    IonQRequestTimeoutError,
 )
 
 URL = "https://api.ionq.test/v0.3/jobs"

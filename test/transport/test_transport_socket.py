@@ -14,7 +14,7 @@ from typing import Any, Iterator, List
 
 import pytest
 
-from qiskit_ionq.transport import Transport
+from qiskit_ionq.api.transport import Transport
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 

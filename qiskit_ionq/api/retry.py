@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Callable, FrozenSet, Optional, Union
 
-from .constants import RETRIABLE_GET_ONLY_STATUS_CODES, RETRIABLE_STATUS_CODES
+from ..constants import RETRIABLE_GET_ONLY_STATUS_CODES, RETRIABLE_STATUS_CODES
 
 __all__ = [
     "Action",

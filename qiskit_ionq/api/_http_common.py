@@ -17,9 +17,9 @@ from importlib import metadata
 from typing import Any, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
-from .exceptions import IonQClientError, IonQRequestTimeoutError
+from ..exceptions import IonQClientError, IonQRequestTimeoutError
+from ..version import __version__
 from .retry import Failure
-from .version import __version__
 
 __all__ = [
     "Reply",

@@ -1,12 +1,12 @@
 """The one HTTP seam of qiskit_ionq: a pooled session, timeouts, retries and error wrapping.
 
 This is the only module of the package that imports ``requests`` or ``urllib3``
-(docs/design.md). It knows nothing of IonQ routes or bodies: :mod:`qiskit_ionq.ionq_client`
-builds those. What it guarantees:
+(docs/design.md). It knows nothing of IonQ routes or bodies: the API adapters
+(:mod:`qiskit_ionq.api.v03`) build those. What it guarantees:
 
 * one ``requests.Session`` (one connection pool) per transport, shared safely by threads;
 * an explicit (connect, read) timeout on every request;
-* bounded retries (attempts and total time, :mod:`qiskit_ionq.retry`) that honour
+* bounded retries (attempts and total time, :mod:`qiskit_ionq.api.retry`) that honour
   ``Retry-After``, with an injectable ``sleep``/``clock``/``rng`` so tests never sleep;
 * a POST whose request may have reached the server is never repeated here: it raises
   :class:`AmbiguousRequestError` so the client can reconcile;
@@ -29,16 +29,16 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
 
-from ._http_common import Reply, get_user_agent, is_loopback_host, is_loopback_url, network_error
-from ._http_common import scrub as _scrub
-from ._http_common import secrets_of as _secrets_of
-from .exceptions import (
+from ..exceptions import (
     IonQAPIError,
     IonQAuthenticationError,
     IonQClientError,
     IonQCredentialsError,
     IonQError,
 )
+from ._http_common import Reply, get_user_agent, is_loopback_host, is_loopback_url, network_error
+from ._http_common import scrub as _scrub
+from ._http_common import secrets_of as _secrets_of
 from .retry import DEFAULT_RETRY_POLICY, Action, Failure, Outcome, RetryPolicy, parse_retry_after
 
 __all__ = [
@@ -196,7 +196,7 @@ class Transport:
 
     Args:
         timeout: default (connect, read) seconds, or one number for both.
-        retry_policy: limits and timings of retries (defaults: :mod:`qiskit_ionq.retry`).
+        retry_policy: limits and timings of retries (defaults: :mod:`qiskit_ionq.api.retry`).
         allow_insecure_http: permit sending an ``Authorization`` header over ``http://`` to
             a host that is not loopback. Off by default: the token would cross the network
             in clear text.

@@ -16,10 +16,10 @@ proves no such job exists, and raises, saying the job MAY EXIST, when the list c
 read completely.
 
 HTTP itself (pooling, timeouts, retries of failures before anything was sent, error
-wrapping) belongs to :mod:`qiskit_ionq.transport`; the routes and credentials belong to
-:mod:`qiskit_ionq.ionq_client`, whose :meth:`~qiskit_ionq.ionq_client.IonQClient.submit_job`
-is the public entry point and passes itself here as the collaborator. This module never
-imports an HTTP library.
+wrapping) belongs to :mod:`qiskit_ionq.api.transport`; the routes to the API adapter
+(:mod:`qiskit_ionq.api.v03`) and the credentials to the client facade
+(:class:`~qiskit_ionq.ionq_client.IonQClient`), which the adapter passes here as the
+collaborator. This module never imports an HTTP library.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import uuid
 from email.utils import parsedate_to_datetime
 from typing import Any, Dict, List, Mapping, Optional, Protocol, Tuple
 
-from .constants import SUBMISSION_ID_KEY
-from .exceptions import IonQClientError, IonQError
+from ..constants import SUBMISSION_ID_KEY
+from ..exceptions import IonQClientError, IonQError
 from .retry import parse_retry_after
 from .transport import AmbiguousRequestError, Reply, Transport
 
