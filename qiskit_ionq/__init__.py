@@ -12,7 +12,7 @@ Offline, against the bundled emulator of IonQ's API::
 
 from .constants import AggregationType, ErrorMitigation
 from .ionq_gates import GPI2Gate, GPIGate, MSGate, ZZGate
-from .ionq_provider import IonQProvider
+from .ionq_provider import IonQProvider, backend_name
 from .version import __version__
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "MSGate",
     "ZZGate",
     "__version__",
+    "backend_name",
 ]

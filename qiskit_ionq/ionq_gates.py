@@ -64,9 +64,12 @@ class MSGate(Gate):
     r"""Mølmer–Sørensen gate MS(phi0, phi1, theta) on two qubits.
 
     ``theta`` (turns, 0..0.25, default 0.25 = fully entangling). With c = cos(pi*theta) and
-    s = sin(pi*theta), writing |ab> for (first qubit = a, second = b):
-    |00> -> c|00> - i e^{2 pi i (phi0+phi1)} s|11>, |01> -> c|01> - i e^{2 pi i (phi0-phi1)} s|10>,
-    and the adjoint phases for |11> and |10>.
+    s = sin(pi*theta), writing ``|ab>`` for (first qubit = a, second = b)::
+
+        |00> -> c|00> - i e^{2 pi i (phi0+phi1)} s|11>
+        |01> -> c|01> - i e^{2 pi i (phi0-phi1)} s|10>
+
+    and the adjoint phases for ``|11>`` and ``|10>``.
     """
 
     def __init__(

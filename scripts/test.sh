@@ -4,7 +4,9 @@
 # Creates one virtualenv per supported Qiskit line (terra 0.46, 1.4, newest 2.x), installs the
 # package with its test extras into each, runs ruff + mypy once, then the test suite on every
 # line. Slow property/fidelity tests run once, on the newest line. Set QISKIT_LINES to run a
-# subset, e.g. QISKIT_LINES="q2" bash scripts/test.sh.
+# subset, e.g. QISKIT_LINES="q2" bash scripts/test.sh. Then, on the newest line, builds the
+# documentation site with warnings as errors and checks it in headless Chromium (SKIP_DOCS=1
+# skips that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -58,6 +60,21 @@ for name in $lines; do
   "$venvs/$name/bin/python" -m pytest -p no:cacheprovider "${marker[@]}" \
       --junitxml="$venvs/reports/$name.xml" || status=$?
 done
+
+docs_site() {  # the documentation site, on the newest line only (README "Documentation")
+  local py="$venvs/$newest/bin/python" out="$root/docs/_build"
+  echo "== docs: sphinx-build -W --keep-going (tutorials executed on the bundled emulator)"
+  "$py" -m pip install -q --disable-pip-version-check $(spec_for "$newest") -e ".[docs]"
+  rm -rf "$out"
+  "$py" -m sphinx -W --keep-going -q -b html docs "$out/html" || return 1
+  if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
+    echo "== docs: installing Debian's chromium for the rendered-page checks"
+    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || return 1
+  fi
+  echo "== docs: headless Chromium screenshots + internal link check"
+  "$py" scripts/check_docs.py "$out/html" --screenshots "$out/screenshots"
+}
+if [ "${SKIP_DOCS:-0}" != 1 ]; then docs_site || status=1; fi
 
 "$venvs/$newest/bin/python" scripts/summarize_junit.py "$venvs"/reports/*.xml
 exit $status

@@ -263,9 +263,11 @@ class IonQEmulator:
         """Counters, as served by ``GET /_emulator/stats``.
 
         Returns:
-            ``{"requests": {"POST /jobs": {"200": 3, "502": 1}, ...}, "requests_total": n,
-            "jobs_created": n, "submission_ids": n, "duplicates": {submission_id: count},
-            "duplicate_jobs": n, "faults": [rule, ...]}``.
+            A dict such as::
+
+                {"requests": {"POST /jobs": {"200": 3, "502": 1}, ...}, "requests_total": n,
+                 "jobs_created": n, "submission_ids": n, "duplicates": {submission_id: count},
+                 "duplicate_jobs": n, "faults": [rule, ...]}
         """
         snapshot = self._stats.snapshot()
         snapshot["faults"] = [rule.to_dict() for rule in self.faults.rules]
