@@ -55,6 +55,8 @@ __all__ = [
     "IonQJobFailureError",
     "IonQJobStateError",
     "IonQJobTimeoutError",
+    "IonQAPIVersionError",
+    "IonQCostLimitError",
 ]
 
 
@@ -313,3 +315,38 @@ class IonQJobStateError(IonQJobError):
 
 class IonQJobTimeoutError(IonQJobError, JobTimeoutError):
     """Waiting for the job exceeded the timeout; also a Qiskit ``JobTimeoutError``."""
+
+
+class IonQAPIVersionError(IonQInvalidOptionError):
+    """A feature the client's IonQ API version does not have (e.g. sessions on v0.3).
+
+    Attributes:
+        feature: what was asked for.
+        needed: the API version that has it (``"v0.4"``).
+        current: the API version the client talks to.
+    """
+
+    def __init__(self, feature: str = "", needed: str = "v0.4", current: str = "v0.3") -> None:
+        super().__init__(
+            f'{feature}: this needs IonQ API {needed}: IonQProvider(api_version="{needed}") '
+            f"(or an API URL ending in /{needed}); this provider talks to {current}."
+        )
+        self.feature = feature
+        self.needed = needed
+        self.current = current
+
+
+class IonQCostLimitError(IonQInvalidOptionError):
+    """A run was refused before submission: its estimated cost is over ``max_cost``.
+
+    Attributes:
+        estimate: the estimated total (``None`` when the units did not match).
+        limit: the user's limit.
+    """
+
+    def __init__(
+        self, message: str = "", estimate: Optional[float] = None, limit: Optional[float] = None
+    ) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+        self.limit = limit
