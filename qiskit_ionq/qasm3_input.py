@@ -9,8 +9,9 @@ program and the body parts of such a job (:func:`build_qasm3_parts`).
 
 Choices written down here (the API documents a subset of OpenQASM 3, not its exact text):
 
-* The program is Qiskit's own exporter output (``qiskit.qasm3.dumps``): standard gates from
-  ``stdgates.inc``, other gates with their definitions.
+* The program is Qiskit's own exporter output (``qiskit.qasm3.dumps``) over the gates of
+  ``stdgates.inc`` only: a circuit with other gates is first rewritten into them
+  (``transpile`` at optimization level 0, no layout), so no gate definitions are sent.
 * Results come back per classical register, by register name, so every classical bit must
   belong to exactly one register whose name is a plain OpenQASM identifier. Classical bits
   that belong to no register are exported in one extra register, :data:`LOOSE_REGISTER`, in
@@ -28,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Sequence
 
-from qiskit import qasm3
+from qiskit import qasm3, transpile
 from qiskit.circuit import ClassicalRegister, QuantumCircuit
 
 from ._qiskit_compat import HAS_CONDITIONS
@@ -37,6 +38,7 @@ from .exceptions import IonQCircuitError
 __all__ = [
     "LOOSE_REGISTER",
     "OUTPUT_ALL",
+    "STDGATES",
     "QASM3_JOB_TYPE",
     "QASM3_COMPILATION",
     "build_qasm3_parts",
@@ -53,6 +55,23 @@ OUTPUT_ALL = "output_all"
 # Instructions that leave the quantum state alone: a measured qubit may still carry them.
 _NO_EFFECT = frozenset({"barrier", "delay", "id", "i"})
 _CONTROL_FLOW = frozenset({"if_else", "while_loop", "for_loop", "switch_case", "box"})
+# The gates of OpenQASM 3's standard library ("stdgates.inc") plus the built-in U; anything
+# else is rewritten into them before export, so the program needs no gate definitions (part
+# of IonQ's supported subset, and Qiskit 0.46's importer cannot read its exporter's
+# parameterized definitions).
+STDGATES = frozenset(
+    {
+        "p", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "rx", "ry", "rz", "cx", "cy",
+        "cz", "cp", "crx", "cry", "crz", "ch", "swap", "ccx", "cswap", "cu", "CX", "phase",
+        "cphase", "id", "u1", "u2", "u3", "u",
+    }
+)  # fmt: skip
+# What the rewrite targets: names every supported Qiskit line knows as standard gates.
+_BASIS = ("p", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "rx", "ry", "rz", "cx", "cz",
+          "cp", "swap", "ccx", "u")  # fmt: skip
+_STRUCTURE = frozenset({"measure", "reset", "barrier", "delay", *_CONTROL_FLOW})
+# Non-gates the rewrite keeps, named so every Qiskit line accepts them (barriers always pass).
+_KEPT = ("measure", "reset", "delay", "if_else", "while_loop", "for_loop", "switch_case")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # OpenQASM 3 keywords a register cannot be called (the exporter would rename it silently).
 _KEYWORDS = frozenset(
@@ -144,12 +163,26 @@ def circuit_to_qasm3(circuit: QuantumCircuit) -> str:
         export = circuit.copy()
         export.add_register(ClassicalRegister(name=LOOSE_REGISTER, bits=loose))
     try:
+        if not _only_standard_gates(export):
+            export = transpile(export, basis_gates=[*_BASIS, *_KEPT], optimization_level=0)
         return str(qasm3.dumps(export))
     except Exception as err:  # the exporter has several error classes across Qiskit lines
         raise IonQCircuitError(
             f"Circuit {circuit.name!r} cannot be written as OpenQASM 3 ({err}). Transpile it "
             "to standard gates first, e.g. transpile(circuit, backend)."
         ) from err
+
+
+def _only_standard_gates(circuit: QuantumCircuit) -> bool:
+    for instruction in circuit.data:
+        operation = instruction.operation
+        blocks = getattr(operation, "blocks", None)
+        if blocks:
+            if not all(_only_standard_gates(block) for block in blocks):
+                return False
+        elif operation.name not in STDGATES and operation.name not in _STRUCTURE:
+            return False
+    return True
 
 
 def program_clbit_labels(header: Dict[str, Any]) -> List[List[Any]]:
