@@ -20,9 +20,16 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from .catalog import Catalog
 from .faults import FaultInjector
-from .httpd import EmulatorHTTPServer, EmulatorHTTPServer6
+from .httpd import (
+    HEADER_TIMEOUT,
+    MAX_BODY,
+    MAX_CONNECTIONS,
+    EmulatorHTTPServer,
+    EmulatorHTTPServer6,
+)
 from .jobs import JobDelays, render_job
 from .lifecycle import JobManager
+from .security import AccessPolicy
 from .server import Api
 from .stats import Stats
 from .store import JobStore, MemoryStore, open_store
@@ -64,6 +71,13 @@ class IonQEmulator:
             settable later with :meth:`set_job_warnings`).
         simulator: replacement for :mod:`qiskit_ionq.emulator.simulator` (tests), an object
             with ``JobFailure``, ``validate_job``, ``execute``, ``predicted_execution_time_ms``.
+        admin_key: key of the ``/_emulator`` admin routes; see :mod:`.security` for who may
+            call them without one.
+        allowed_hosts: ``Host`` names served besides loopback ones (DNS-rebinding check;
+            with ``allow_remote`` every name is served).
+        max_body: largest request body in bytes.
+        max_connections: open client connections served at once (more get a 503).
+        header_timeout: seconds a request may take to send its line and headers.
 
     Raises:
         ValueError: non-loopback host without ``allow_remote`` and keys, or empty keys.
@@ -83,7 +97,14 @@ class IonQEmulator:
         get_wait: float = 0.5,
         job_warnings: Optional[Iterable[str]] = None,
         simulator: Any = None,
+        admin_key: Optional[str] = None,
+        allowed_hosts: Iterable[str] = (),
+        max_body: int = MAX_BODY,
+        max_connections: int = MAX_CONNECTIONS,
+        header_timeout: float = HEADER_TIMEOUT,
     ) -> None:
+        if isinstance(api_keys, str):
+            raise ValueError("api_keys must be a collection of keys, e.g. ['key'], not a string")
         keys = None if api_keys is None else frozenset(api_keys)
         if keys is not None and (not keys or not all(isinstance(k, str) and k for k in keys)):
             raise ValueError("api_keys must be None or a non-empty collection of non-empty keys")
@@ -98,6 +119,17 @@ class IonQEmulator:
                     f"binding {host!r} with allow_remote=True also requires api_keys "
                     "(CLI: --api-key KEY), or anyone on the network could run jobs"
                 )
+        if admin_key is not None and (not isinstance(admin_key, str) or not admin_key):
+            raise ValueError("admin_key must be a non-empty string")
+        hosts = [allowed_hosts] if isinstance(allowed_hosts, str) else list(allowed_hosts)
+        self.access = AccessPolicy(
+            keys, admin_key=admin_key, allowed_hosts=hosts, any_host=allow_remote
+        )
+        self._server_limits: Dict[str, Any] = {
+            "max_body": max_body,
+            "max_connections": max_connections,
+            "header_timeout": header_timeout,
+        }
         self._host = host
         self._requested_port = port
         self.api_keys = keys
@@ -147,11 +179,13 @@ class IonQEmulator:
                 get_wait=self.get_wait,
             )
             manager.job_warnings = self._job_warnings
-            api = Api(manager, Catalog(), self.faults, self._stats, self.api_keys)
+            api = Api(manager, Catalog(), self.faults, self._stats, self.access)
             api.on_reset = self.reset
             server_class = EmulatorHTTPServer6 if ":" in self._host else EmulatorHTTPServer
             try:
-                server = server_class((self._host, self._requested_port), api)
+                server = server_class(
+                    (self._host, self._requested_port), api, **self._server_limits
+                )
             except BaseException:
                 manager.stop()
                 if store is not self._memory_store:

@@ -15,6 +15,7 @@ import threading
 from typing import Any, Dict, List, Optional
 
 from .faults import FAULT_SPEC_HELP, parse_fault_spec
+from .jobs import JobDelays
 
 _DESCRIPTION = "Serve a local emulator of the IonQ REST API v0.3 until interrupted."
 
@@ -26,14 +27,19 @@ _EPILOG = (
 
 
 def _delays(text: str) -> float | Dict[str, float]:
-    """``--delay 0.5`` (every phase) or ``--delay submitted=0.1,running=2``."""
-    if "=" not in text:
-        return float(text)
-    delays: Dict[str, float] = {}
-    for item in text.split(","):
-        name, _, value = item.partition("=")
-        delays[name.strip()] = float(value)
-    return delays
+    """``--delay 0.5`` (every phase) or ``--delay submitted=0.1,running=2``; finite, >= 0."""
+    try:
+        if "=" not in text:
+            value: float | Dict[str, float] = float(text)
+        else:
+            value = {}
+            for item in text.split(","):
+                name, _, number = item.partition("=")
+                value[name.strip()] = float(number)
+        JobDelays.coerce(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"invalid --delay {text!r}: {exc}") from None
+    return value
 
 
 def _fault(text: str) -> str:
@@ -64,7 +70,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         dest="api_keys",
         metavar="KEY",
-        help="accepted API key (repeatable); without it any non-empty key is accepted",
+        help="accepted API key (repeatable); without it any non-empty key is accepted. "
+        "Each key sees only its own jobs",
+    )
+    parser.add_argument(
+        "--admin-key",
+        metavar="KEY",
+        help="key of the /_emulator admin routes (needed for them when several --api-key "
+        "are given; with one --api-key that key works)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        default=[],
+        help="also serve requests whose Host header is NAME (by default only loopback "
+        "names: protection against DNS rebinding)",
     )
     parser.add_argument("--store", metavar="PATH", help="SQLite file keeping jobs across restarts")
     parser.add_argument(
@@ -122,6 +144,8 @@ def main_serve(args: argparse.Namespace) -> int:
             job_delays=args.delay,
             seed=args.seed,
             allow_remote=args.allow_remote,
+            admin_key=getattr(args, "admin_key", None),
+            allowed_hosts=getattr(args, "allowed_hosts", None) or (),
         )
         for spec in args.faults or []:
             emulator.faults.add_spec(spec)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import fnmatch
 import html
+import math
 import random
 import threading
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,10 @@ from http import HTTPStatus
 from typing import Any, Dict, List, Optional, Union
 
 KINDS = ("status", "reset", "slow", "slow_accept", "store_then_fail", "store_then_reset")
+
+_SPEC_FIELDS = frozenset(
+    {"route", "kind", "status", "times", "rate", "after", "delay", "retry_after", "body"}
+)
 
 # Statuses that a CDN (Cloudflare in front of api.ionq.co) produces: HTML, not JSON (section 7.3).
 _HTML_STATUSES = frozenset({409, 502, *range(520, 530)})
@@ -137,6 +142,7 @@ class FaultRule:
     _seen: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
+        self._check_types()
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {KINDS}")
         if self.kind == "status" and self.status is None:
@@ -159,6 +165,27 @@ class FaultRule:
         self._method = (method.strip() or "*").upper()
         self._path = path if path in ("*", "") or path.startswith("/") else "/" + path
         self._path = self._path or "*"
+
+    def _check_types(self) -> None:
+        """Field types first: a rule arrives as JSON over HTTP and must fail as a 400."""
+        if not isinstance(self.route, str) or len(self.route) > 1000:
+            raise ValueError(f"fault route must be a string like 'POST /jobs', got {self.route!r}")
+        if not isinstance(self.kind, str):
+            raise ValueError(f"fault kind must be a string, got {self.kind!r}")
+        for name in ("status", "times", "after"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"fault {name} must be an integer, got {value!r}")
+        for name in ("rate", "delay", "retry_after"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"fault {name} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"fault {name} must be finite, got {value!r}")
+        if self.after is None:
+            raise ValueError("fault after must be an integer >= 0")
 
     @property
     def exhausted(self) -> bool:
@@ -239,7 +266,10 @@ class FaultInjector:
             return self.add(**parse_fault_spec(spec))
         if not isinstance(spec, dict):
             raise ValueError(f"a fault must be a spec string or an object, got {spec!r}")
-        options = {k: v for k, v in spec.items() if k not in ("fired",)}
+        options = {k: v for k, v in spec.items() if k != "fired"}
+        unknown = sorted(str(k) for k in set(options) - _SPEC_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown fault field(s) {unknown}; use {sorted(_SPEC_FIELDS)}")
         return self.add(**options)
 
     def clear(self) -> None:

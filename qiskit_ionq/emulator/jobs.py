@@ -18,6 +18,8 @@ Choices on open questions of the fact sheet (section 8) made here:
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -30,6 +32,8 @@ PHASES = ("submitted", "ready", "running")
 _ECHO_FIELDS = ("name", "target", "shots", "noise", "error_mitigation", "settings", "registers")
 MAX_SHOTS = 1_000_000  # far above real use; stops a typo from tying up the simulator
 WARNINGS_SETTING = "emulator_warnings"  # settings key asking for warning.messages on the job
+MAX_ECHO_DEPTH = 32  # nesting allowed in echoed fields (metadata, settings...): served back later
+_SHOTS_TEXT = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²".isdigit() is True
 
 
 class StoredBody(dict):  # type: ignore[type-arg]
@@ -69,8 +73,9 @@ class JobDelays:
             delays = cls(**{k: float(v) for k, v in value.items()})
         else:
             delays = cls(float(value), float(value), float(value))
-        if min(delays.submitted, delays.ready, delays.running) < 0:
-            raise ValueError("job delays must be >= 0")
+        values = (delays.submitted, delays.ready, delays.running)
+        if not all(math.isfinite(v) and v >= 0 for v in values):
+            raise ValueError(f"job delays must be finite numbers >= 0, got {values}")
         return delays
 
     @property
@@ -105,15 +110,19 @@ def check_request(body: Any) -> Dict[str, Any]:
     target = body.get("target")
     if target is None:
         raise RequestError(f"Missing 'target'; expected one of {sorted(JOB_TARGETS)}.")
-    if target not in JOB_TARGETS:
-        raise RequestError(f"Unknown target {target!r}; expected one of {sorted(JOB_TARGETS)}.")
+    if not isinstance(target, str) or target not in JOB_TARGETS:
+        raise RequestError(
+            f"Unknown target {_short(target)}; expected a string, one of {sorted(JOB_TARGETS)}."
+        )
     shots: Any = body.get("shots", 100)  # documented default (section 3.1)
-    if isinstance(shots, str) and shots.strip().isdigit():
+    if isinstance(shots, str) and _SHOTS_TEXT.fullmatch(shots.strip()):
         shots = int(shots)  # Cirq sends shots as a string
     elif isinstance(shots, float) and shots.is_integer():
         shots = int(shots)
     if isinstance(shots, bool) or not isinstance(shots, int) or not 1 <= shots <= MAX_SHOTS:
-        raise RequestError(f"'shots' must be an integer from 1 to {MAX_SHOTS}, got {shots!r}.")
+        raise RequestError(
+            f"'shots' must be an integer from 1 to {MAX_SHOTS}, got {_short(shots)}."
+        )
     if "input" not in body and not ("lang" in body and "body" in body):
         raise RequestError("Missing 'input': the job has no circuit.")
     if program(body) is None:
@@ -121,11 +130,39 @@ def check_request(body: Any) -> Dict[str, Any]:
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         raise RequestError("'metadata' must be a JSON object of strings.")
     echo = {key: body[key] for key in _ECHO_FIELDS if key in body}
+    for key, value in [*echo.items(), ("metadata", body.get("metadata"))]:
+        _check_plain(value, key)
     echo["shots"] = shots
     echo["metadata"] = body.get("metadata")
     if target == "simulator" and echo.get("noise") is None:
         echo["noise"] = {"model": "ideal"}  # what a real GET shows (section 3.5)
     return echo
+
+
+def _short(value: Any) -> str:
+    """``repr`` of a bad value for an error message, cut to a readable length."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_plain(value: Any, field: str) -> None:
+    """Refuse what cannot be served back later: deep nesting, NaN/Infinity (strict clients'
+    JSON parsers reject them; the body parser refuses the literals, ``1e999`` still parses
+    to infinity).
+
+    Raises:
+        RequestError: naming the field.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise RequestError(f"'{field}' holds a number that is not finite ({item}).")
+        if isinstance(item, (dict, list)):
+            if depth > MAX_ECHO_DEPTH:
+                raise RequestError(f"'{field}' is nested deeper than {MAX_ECHO_DEPTH} levels.")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
 
 
 def render_job(

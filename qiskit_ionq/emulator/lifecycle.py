@@ -151,11 +151,12 @@ class JobManager:
             thread.start()
 
     # ----------------------------------------------------------------- create / recover
-    def create(self, body: Dict[str, Any]) -> Record:
+    def create(self, body: Dict[str, Any], *, owner: Optional[str] = None) -> Record:
         """Store a new job (and its children) and start its lifecycle.
 
         Args:
             body: the decoded ``POST /jobs`` body.
+            owner: the creating key's fingerprint (jobs are then visible to that key only).
 
         Returns:
             The parent record.
@@ -177,6 +178,7 @@ class JobManager:
         if isinstance(settings, dict) and isinstance(settings.get(WARNINGS_SETTING), list):
             warnings += [str(m) for m in settings[WARNINGS_SETTING]]
         common = {
+            "owner": owner,
             "status": status,
             "request": now,
             "warnings": warnings,

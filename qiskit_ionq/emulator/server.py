@@ -17,13 +17,14 @@ Conventions (fact sheet sections 1.2, 1.4, 7.1 and Appendix A):
 * ``DELETE /jobs`` and ``PUT /jobs/status/cancel`` take ids from the query (``ids``,
   repeatable or comma-separated) or from a JSON body ``{"ids": [...]}`` (section 8.16); they
   are all-or-nothing: one unknown id gives 404 and nothing is changed.
-* Admin routes live outside ``/v0.3`` under ``/_emulator`` (stats, faults, reset); they need
-  a valid key only when the emulator was given ``api_keys``.
+* Admin routes live outside ``/v0.3`` under ``/_emulator`` (stats, faults, reset); who may
+  call them, the ``Host`` check and per-key job lists are :mod:`.security`'s rules.
+* Routes match exactly: no trailing slash, no ``.``/``..`` segment (``/jobs/`` is not the job
+  list: a client that normalizes ``/jobs/.`` into it must get a 404, not every job).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from .faults import FaultInjector, FaultRule, cdn_error_page, reason
 from .jobs import STATUSES, RequestError, render_job, results_source
 from .lifecycle import JobManager
 from .results_cache import EncodedResults
+from .security import AccessDenied, AccessPolicy
 from .stats import Stats
 from .store import Record
 
@@ -116,6 +118,8 @@ def _ids(query: Query, body: Any) -> List[str]:
 
 
 Handler = Callable[..., Any]
+PUBLIC, KEY, ADMIN = "public", "key", "admin"  # who may call a route (see .security)
+MAX_PAGE = 1000  # GET /jobs?limit=: larger pages are refused rather than built
 
 
 class Api:
@@ -126,7 +130,10 @@ class Api:
         catalog: backends and characterizations.
         faults: fault rules (managed through the admin routes).
         stats: request/job counters.
-        api_keys: accepted keys, or ``None`` to accept any non-empty key.
+        access: keys, admin key and Host rules (default: any key, loopback hosts only).
+
+    The route table below is the one place that maps paths to handlers: a new API version
+    adds its rows (a prefix, templates and handlers) next to these.
     """
 
     def __init__(
@@ -135,49 +142,49 @@ class Api:
         catalog: Catalog,
         faults: FaultInjector,
         stats: Stats,
-        api_keys: Optional[frozenset] = None,
+        access: Optional[AccessPolicy] = None,
     ) -> None:
         self.manager, self.catalog, self.faults, self.stats = manager, catalog, faults, stats
-        self.api_keys = api_keys
+        self.access = access or AccessPolicy()
         job = r"(?P<job_id>[^/]+)"
         backend = r"(?P<backend>[^/]+)"
-        # (path regex, route template, {method: handler}, needs auth)
-        table: List[Tuple[str, str, Dict[str, Handler], bool]] = [
+        # (path regex, route template, {method: handler}, who may call it)
+        table: List[Tuple[str, str, Dict[str, Handler], str]] = [
             (
                 "/jobs",
                 "/jobs",
                 {"GET": self.list_jobs, "POST": self.create_job, "DELETE": self.delete_jobs},
-                True,
+                KEY,
             ),
-            ("/jobs/status/cancel", "/jobs/status/cancel", {"PUT": self.cancel_jobs}, True),
-            (f"/jobs/{job}", "/jobs/{id}", {"GET": self.get_job, "DELETE": self.delete_job}, True),
+            ("/jobs/status/cancel", "/jobs/status/cancel", {"PUT": self.cancel_jobs}, KEY),
+            (f"/jobs/{job}", "/jobs/{id}", {"GET": self.get_job, "DELETE": self.delete_job}, KEY),
             (
                 f"/jobs/{job}/status/cancel",
                 "/jobs/{id}/status/cancel",
                 {"PUT": self.cancel_job},
-                True,
+                KEY,
             ),
-            (f"/jobs/{job}/results", "/jobs/{id}/results", {"GET": self.results}, True),
-            ("/backends", "/backends", {"GET": self.backends}, False),
+            (f"/jobs/{job}/results", "/jobs/{id}/results", {"GET": self.results}, KEY),
+            ("/backends", "/backends", {"GET": self.backends}, PUBLIC),
             (
                 f"/characterizations/backends/{backend}/current",
                 "/characterizations/backends/{backend}/current",
                 {"GET": self.char_current},
-                True,
+                KEY,
             ),
             (
                 f"/characterizations/backends/{backend}",
                 "/characterizations/backends/{backend}",
                 {"GET": self.char_history},
-                True,
+                KEY,
             ),
             (
                 r"/characterizations/(?P<char_id>[^/]+)",
                 "/characterizations/{id}",
                 {"GET": self.char_by_id},
-                True,
+                KEY,
             ),
-            ("/calibrations/current", "/calibrations/current", {"GET": self.calibration}, True),
+            ("/calibrations/current", "/calibrations/current", {"GET": self.calibration}, KEY),
         ]
         self._routes = [
             (re.compile(re.escape(API_PREFIX) + pattern + "$"), template, handlers, auth)
@@ -200,7 +207,7 @@ class Api:
                 re.compile(re.escape(ADMIN_PREFIX + path) + "$"),
                 ADMIN_PREFIX + path,
                 handlers,
-                api_keys is not None,
+                ADMIN,
             )
             for path, handlers in admin
         ]
@@ -208,17 +215,40 @@ class Api:
         self.results_cache = EncodedResults()
 
     # ----------------------------------------------------------------- dispatch
-    def route(
-        self, path: str
-    ) -> Tuple[Optional[str], Optional[re.Match], Dict[str, Handler], bool]:
-        """Find the route of ``path``: ``(template, match, handlers, needs_auth)``."""
-        if len(path) > 1:
-            path = path.rstrip("/")
-        for pattern, template, handlers, auth in self._routes:
+    def route(self, path: str) -> Tuple[Optional[str], Optional[re.Match], Dict[str, Handler], str]:
+        """Find the route of ``path``: ``(template, match, handlers, access)``."""
+        if "/./" in path + "/" or "/../" in path + "/":
+            return None, None, {}, PUBLIC
+        for pattern, template, handlers, access in self._routes:
             match = pattern.match(path)
             if match:
-                return template, match, handlers, auth
-        return None, None, {}, False
+                return template, match, handlers, access
+        return None, None, {}, PUBLIC
+
+    def admit(self, headers: Any, matched: Tuple[Any, ...]) -> Optional[str]:
+        """Check the Host, Origin and key rules of a request before its body is read.
+
+        Args:
+            headers: the request headers.
+            matched: the result of :meth:`route`.
+
+        Returns:
+            The caller's owner id for per-key job lists (``None``: jobs are shared).
+
+        Raises:
+            ApiError: 401/403 with the reason (never the key).
+        """
+        try:
+            self.access.check_host(headers)
+            level = matched[3]
+            if level == ADMIN:
+                self.access.check_not_browser(headers)
+                self.access.check_admin(headers)
+            elif level == KEY and matched[0] is not None:
+                return self.access.owner(headers)
+        except AccessDenied as exc:
+            raise ApiError(exc.status, exc.message) from None
+        return None
 
     def handle(
         self,
@@ -228,9 +258,16 @@ class Api:
         headers: Any,
         body: Any,
         matched: Tuple[Any, ...],
+        owner: Optional[str] = None,
     ) -> Response:
-        """Answer one decoded request (``matched`` is the result of :meth:`route`)."""
-        template, match, handlers, auth = matched
+        """Answer one decoded, admitted request.
+
+        Args:
+            method, path, query, headers, body: the decoded request.
+            matched: the result of :meth:`route`.
+            owner: what :meth:`admit` returned (jobs of other owners are invisible).
+        """
+        template, match, handlers, _ = matched
         try:
             if template is None:
                 raise ApiError(404, f"No route for {method} {path}.")
@@ -240,45 +277,30 @@ class Api:
                 raise ApiError(
                     405, f"{method} is not allowed on {path}; use {allowed}.", {"Allow": allowed}
                 )
-            if auth:
-                self._authenticate(headers)
-            answer = handler(query=query, body=body, **match.groupdict())
+            answer = handler(query=query, body=body, owner=owner, **match.groupdict())
             if isinstance(answer, Response):
                 return answer
             return json_response(answer)
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.headers)
 
-    def _authenticate(self, headers: Any) -> None:
-        value = (headers.get("Authorization") or "").strip()
-        if not value:
-            raise ApiError(401, "Missing Authorization header; send 'Authorization: apiKey <key>'.")
-        scheme, _, key = value.partition(" ")
-        key = key.strip()
-        if scheme.lower() != "apikey" or not key:
-            raise ApiError(401, "Malformed Authorization header; expected 'apiKey <key>'.")
-        if self.api_keys is not None and not any(
-            hmac.compare_digest(key.encode(), k.encode()) for k in self.api_keys
-        ):
-            raise ApiError(403, "The API key was not accepted.")  # never echo the key
-
-    def _job(self, job_id: str, *, wait: bool = True) -> Record:
+    def _job(self, job_id: str, owner: Optional[str], *, wait: bool = True) -> Record:
         record = self.manager.get(job_id, wait=wait)
-        if record is None:
+        if record is None or record.get("owner") != owner:  # another account's job: a 404
             raise ApiError(404, f"Job {job_id} not found.")
         return record
 
     # ----------------------------------------------------------------- jobs
-    def create_job(self, body: Any, **_: Any) -> Dict[str, Any]:
+    def create_job(self, body: Any, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``POST /jobs``: answers ``{"id", "status": "ready", "request"}`` (section 2.1)."""
         try:
-            record = self.manager.create(body)
+            record = self.manager.create(body, owner=owner)
         except RequestError as exc:
             raise ApiError(400, str(exc)) from None
         self.stats.job_created(record)
         return {"id": record["id"], "status": "ready", "request": record["request"]}
 
-    def list_jobs(self, query: Query, body: Any, **_: Any) -> Dict[str, Any]:
+    def list_jobs(self, query: Query, body: Any, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``GET /jobs``: newest first, filters ``status``/``id``, cursor ``next`` (section 2.3).
 
         Newest first lets a client find what it just submitted on the first page. ``limit``
@@ -291,10 +313,14 @@ class Api:
         limit_value = _single(query, "limit")
         if limit_value is None and isinstance(body, dict):
             limit_value = body.get("limit")
-        limit = 25 if limit_value is None else _int_param(limit_value, "limit", 1)
+        limit = 25 if limit_value is None else _int_param(limit_value, "limit", 1, MAX_PAGE)
         try:
             records, cursor = self.manager.store.list(
-                status=status, ids=ids or None, limit=limit, cursor=_single(query, "next")
+                status=status,
+                ids=ids or None,
+                limit=limit,
+                cursor=_single(query, "next"),
+                owner=owner,
             )
         except KeyError:
             raise ApiError(400, "Unknown 'next' cursor.") from None
@@ -303,59 +329,70 @@ class Api:
             page["next"] = cursor  # absent on the last page: Cirq stops on that
         return page
 
-    def get_job(self, job_id: str, query: Query, **_: Any) -> Dict[str, Any]:
+    def get_job(self, job_id: str, query: Query, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``GET /jobs/{id}`` with optional ``include``/``exclude`` field lists (section 2.2)."""
 
         def fields(name: str) -> Optional[List[str]]:
             values = query.get(name)
             return [f for v in values for f in v.split(",") if f] if values else None
 
-        return render_job(self._job(job_id), include=fields("include"), exclude=fields("exclude"))
+        return render_job(
+            self._job(job_id, owner), include=fields("include"), exclude=fields("exclude")
+        )
 
-    def delete_job(self, job_id: str, **_: Any) -> Dict[str, Any]:
+    def delete_job(self, job_id: str, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``DELETE /jobs/{id}``; the job is a 404 afterwards (section 2.6)."""
-        self._job(job_id, wait=False)
+        self._job(job_id, owner, wait=False)
         family = self._family([job_id])
         self.manager.delete([job_id])
         self.forget_results(family)
         return {"id": job_id, "status": "deleted"}
 
-    def delete_jobs(self, query: Query, body: Any, **_: Any) -> Dict[str, Any]:
+    def delete_jobs(
+        self, query: Query, body: Any, owner: Optional[str], **_: Any
+    ) -> Dict[str, Any]:
         """``DELETE /jobs`` (many), all-or-nothing."""
-        ids = self._known(_ids(query, body))
+        ids = self._known(_ids(query, body), owner)
         family = self._family(ids)
         self.manager.delete(ids)
         self.forget_results(family)
         return {"ids": ids, "status": "deleted"}
 
-    def cancel_job(self, job_id: str, **_: Any) -> Dict[str, Any]:
+    def cancel_job(self, job_id: str, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``PUT /jobs/{id}/status/cancel``: answers the status after the attempt (section 8.2)."""
+        self._job(job_id, owner, wait=False)
         record = self.manager.cancel(job_id)
         if record is None:
             raise ApiError(404, f"Job {job_id} not found.")
         return {"id": job_id, "status": record["status"]}
 
-    def cancel_jobs(self, query: Query, body: Any, **_: Any) -> Dict[str, Any]:
+    def cancel_jobs(
+        self, query: Query, body: Any, owner: Optional[str], **_: Any
+    ) -> Dict[str, Any]:
         """``PUT /jobs/status/cancel``: documented shape plus each job's resulting status."""
-        ids = self._known(_ids(query, body))
+        ids = self._known(_ids(query, body), owner)
         jobs = []
         for job_id in ids:
             record = self.manager.cancel(job_id)
             jobs.append({"id": job_id, "status": record["status"] if record else "deleted"})
         return {"ids": ids, "status": "canceled", "jobs": jobs}
 
-    def _known(self, ids: List[str]) -> List[str]:
-        missing = [i for i in ids if self.manager.store.get(i) is None]
+    def _known(self, ids: List[str], owner: Optional[str]) -> List[str]:
+        missing = []
+        for job_id in ids:
+            record = self.manager.store.get(job_id)
+            if record is None or record.get("owner") != owner:
+                missing.append(job_id)
         if missing:
             raise ApiError(404, f"Job(s) not found: {', '.join(missing)}; nothing was changed.")
         return ids
 
-    def results(self, job_id: str, query: Query, **_: Any) -> Response:
+    def results(self, job_id: str, query: Query, owner: Optional[str], **_: Any) -> Response:
         """``GET /jobs/{id}/results[?sharpen=true|false]`` (sections 2.8, 6)."""
         sharpen_value = (_single(query, "sharpen") or "false").strip().lower()
         if sharpen_value not in ("true", "false", "1", "0"):
             raise ApiError(400, f"'sharpen' must be true or false, got {sharpen_value!r}.")
-        record = self._job(job_id)
+        record = self._job(job_id, owner)
         if record["status"] != "completed":
             detail = ""
             if record["status"] == "failed" and record.get("failure"):

@@ -83,6 +83,7 @@ class JobStore:
         ids: Optional[Collection[str]] = None,
         limit: int = 25,
         cursor: Optional[str] = None,
+        owner: Optional[str] = None,
     ) -> Tuple[List[Record], Optional[str]]:
         """List live top-level jobs, newest first.
 
@@ -91,6 +92,7 @@ class JobStore:
             ids: only jobs with one of these ids.
             limit: page size (at least 1).
             cursor: id of the first job of the wanted page (a previous call's ``next``).
+            owner: only jobs of this owner (``None``: jobs created without an owner).
 
         Returns:
             ``(records, next)``; ``next`` is the id starting the following page, or ``None``
@@ -180,6 +182,7 @@ class MemoryStore(JobStore):
         ids: Optional[Collection[str]] = None,
         limit: int = 25,
         cursor: Optional[str] = None,
+        owner: Optional[str] = None,
     ) -> Tuple[List[Record], Optional[str]]:
         with self._lock:
             records = list(self._records.values())
@@ -198,6 +201,8 @@ class MemoryStore(JobStore):
             if status is not None and record["status"] != status:
                 continue
             if wanted is not None and record["id"] not in wanted:
+                continue
+            if record.get("owner") != owner:
                 continue
             if len(page) == limit:
                 return page, record["id"]
@@ -245,6 +250,9 @@ class SqliteStore(JobStore):
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            if "owner" not in columns:  # files written before per-key job lists
+                self._db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")
 
     @staticmethod
     def _load(row: Tuple[int, str, int]) -> Record:
@@ -260,8 +268,14 @@ class SqliteStore(JobStore):
             try:
                 for record in records:
                     cur = self._db.execute(
-                        "INSERT INTO jobs (id, parent, status, data) VALUES (?, ?, ?, ?)",
-                        (record["id"], record["parent"], record["status"], json.dumps(record)),
+                        "INSERT INTO jobs (id, parent, status, owner, data) VALUES (?, ?, ?, ?, ?)",
+                        (
+                            record["id"],
+                            record["parent"],
+                            record["status"],
+                            record.get("owner"),
+                            json.dumps(record),
+                        ),
                     )
                     stored.append({**record, "seq": cur.lastrowid, "deleted": False})
                 self._db.execute("COMMIT")
@@ -324,9 +338,15 @@ class SqliteStore(JobStore):
         ids: Optional[Collection[str]] = None,
         limit: int = 25,
         cursor: Optional[str] = None,
+        owner: Optional[str] = None,
     ) -> Tuple[List[Record], Optional[str]]:
         where = ["parent IS NULL", "deleted = 0"]
         params: List[Any] = []
+        if owner is None:
+            where.append("owner IS NULL")
+        else:
+            where.append("owner = ?")
+            params.append(owner)
         with self._lock:
             if cursor is not None:
                 row = self._db.execute("SELECT seq FROM jobs WHERE id = ?", (cursor,)).fetchone()
