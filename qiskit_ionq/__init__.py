@@ -10,7 +10,14 @@ Offline, against the bundled emulator of IonQ's API::
         backend = emu.provider().get_backend("ionq_simulator")
 """
 
+from .compiler.plugins import (
+    TrappedIonOptimizerPlugin,
+    TrappedIonOptimizerPluginCommuteGpi2ThroughMs,
+    TrappedIonOptimizerPluginCompactGates,
+    TrappedIonOptimizerPluginSimpleRules,
+)
 from .constants import AggregationType, ErrorMitigation
+from .ionq_equivalence_library import add_equivalences
 from .ionq_gates import GPI2Gate, GPIGate, MSGate, ZZGate
 from .ionq_provider import IonQProvider, backend_name
 from .version import __version__
@@ -22,7 +29,12 @@ __all__ = [
     "GPIGate",
     "IonQProvider",
     "MSGate",
+    "TrappedIonOptimizerPlugin",
+    "TrappedIonOptimizerPluginCommuteGpi2ThroughMs",
+    "TrappedIonOptimizerPluginCompactGates",
+    "TrappedIonOptimizerPluginSimpleRules",
     "ZZGate",
     "__version__",
+    "add_equivalences",
     "backend_name",
 ]

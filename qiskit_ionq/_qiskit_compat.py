@@ -217,3 +217,27 @@ def make_result(**fields: Any) -> Any:
         return cls(**fields)
     fields.setdefault("qobj_id", fields.get("job_id"))
     return cls(**fields)
+
+
+def weyl_decomposition(matrix: Any) -> Any:
+    """Qiskit's exact (unspecialized) Weyl decomposition of a 4x4 unitary.
+
+    The class moved from ``qiskit.synthesis.two_qubit.two_qubit_decompose`` (0.46) to
+    ``qiskit.synthesis`` (1.x/2.x) and its ``fidelity`` became positional-or-keyword.
+    ``fidelity=None`` asks for the general form, which is exact to rounding.
+    """
+    if QISKIT_VERSION >= (1, 0, 0):
+        from qiskit.synthesis import TwoQubitWeylDecomposition
+
+        return TwoQubitWeylDecomposition(matrix, fidelity=None)
+    from qiskit.synthesis.two_qubit.two_qubit_decompose import (  # pragma: no cover - 0.46
+        TwoQubitWeylDecomposition as _Weyl,
+    )
+
+    return _Weyl(matrix, fidelity=None)  # pragma: no cover - 0.46
+
+
+# Qiskit 1.x's transpile() wraps a BackendV1 in BackendV2Converter, which does not forward
+# get_translation_stage_plugin()/get_scheduling_stage_plugin(); 0.46 asks the backend itself,
+# and on 2.x our backends are BackendV2.
+TRANSPILE_USES_BACKEND_PLUGINS = QISKIT_2 or QISKIT_VERSION < (1, 0, 0)

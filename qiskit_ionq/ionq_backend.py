@@ -31,6 +31,7 @@ from .constants import (
     ErrorMitigation,
 )
 from .exceptions import IonQBackendError, IonQCircuitError, IonQInvalidOptionError
+from .ionq_equivalence_library import add_equivalences
 from .version import __version__
 
 __all__ = [
@@ -66,6 +67,7 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
         self._provider_ref = provider
         self._client: Any = None
         self._target_cache: Any = None
+        add_equivalences()  # tools translating to/from native gates rely on these routes
         compat.init_backend(self, configuration, provider, self._default_options)
         if fields:
             self.set_options(**fields)
@@ -99,10 +101,31 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
         """Qiskit-2 ``Target``: all-to-all, this backend's qubits and the gateset's gates."""
         if self._target_cache is None:
             cfg = self._ionq_configuration
+            basis = list(cfg.basis_gates)
+            if self._gateset == "native":  # exactly one entangler: the system's own
+                other = "ms" if self._native_family() == "zz" else "zz"
+                basis = [g for g in basis if g != other]
             self._target_cache = compat.make_target(
-                cfg.n_qubits, target_instructions(cfg.basis_gates), self._backend_name
+                cfg.n_qubits, target_instructions(basis), self._backend_name
             )
         return self._target_cache
+
+    def _native_family(self) -> str:
+        """``"zz"`` on Forte-class systems (and the simulator with a Forte noise model)."""
+        if "forte" in self.api_target:
+            return "zz"
+        model = getattr(self.options, "noise_model", None) if self._is_simulator else None
+        return "zz" if model and str(model).startswith("forte") else "ms"
+
+    # Transpiler stage plugins (qiskit_ionq.compiler.plugins): native backends compile with
+    # ours at every optimization level; the qis gateset leaves compilation to IonQ.
+    def get_translation_stage_plugin(self) -> Optional[str]:
+        """``"ionq"`` for the native gateset (optimized GPI/GPI2/MS/ZZ), else Qiskit's default."""
+        return "ionq" if self._gateset == "native" else None
+
+    def get_scheduling_stage_plugin(self) -> Optional[str]:
+        """``"ionq"`` for the native gateset: a last native clean-up after Qiskit's stages."""
+        return "ionq" if self._gateset == "native" else None
 
     @property
     def max_circuits(self) -> Optional[int]:
@@ -132,6 +155,8 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
                 f"{sorted(dict(self._default_options().items()))}."
             )
         self.options.update_options(**fields)
+        if "noise_model" in fields:
+            self._target_cache = None  # the native Target follows the noise model's family
 
     def _validate_options(self, options: Dict[str, Any], warn_unknown: bool = True) -> None:
         known = set(dict(self._default_options().items()))

@@ -4,8 +4,19 @@ Phases and angles are in *turns* (1 turn = 2*pi radians), as the IonQ API takes 
 Matrices follow ``ionq-api-v0.3.md`` section 4.5, written in Qiskit's little-endian order
 (the first qarg is the least significant bit of the basis index).
 
-Importing this module also teaches Qiskit's transpiler how to reach these gates
-(``SessionEquivalenceLibrary``), so that ``qiskit.transpile(circuit, native_backend)`` works.
+Every gate has a ``definition`` in standard gates equal to its matrix, global phase included,
+so ``Operator``, ``Statevector``, ``qiskit.qasm2.dumps`` / ``qasm3.dumps`` and transpiling a
+native circuit to standard gates all work on every Qiskit line:
+
+* GPI(phi) = U(pi, 2 pi phi, pi - 2 pi phi), written e^{i pi/2} RZ(a) RY(pi) RZ(pi - a)
+  with a = 2 pi phi (rightmost first), because OpenQASM 2's qelib1 has no ``u``
+* GPI2(phi) = U(pi/2, a - pi/2, pi/2 - a) = RZ(a - pi/2) RY(pi/2) RZ(pi/2 - a)
+* MS(phi0, phi1, theta) = RZ(-2 pi phi0) (x) RZ(-2 pi phi1), then RXX(2 pi theta), then
+  RZ(2 pi phi0) (x) RZ(2 pi phi1)  (in circuit order)
+* ZZ(theta) = RZZ(2 pi theta)
+
+The transpiler's routes between standard and native gates are registered by
+:func:`qiskit_ionq.ionq_equivalence_library.add_equivalences`, which every backend calls.
 """
 
 from __future__ import annotations
@@ -14,9 +25,8 @@ import math
 from typing import Any, Optional
 
 import numpy as np
-from qiskit.circuit import Gate, Parameter, QuantumCircuit, QuantumRegister
-from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
-from qiskit.circuit.library import RXXGate, RZGate, RZZGate, SXGate, XGate
+from qiskit.circuit import Gate, QuantumCircuit, QuantumRegister
+from qiskit.circuit.library import RXXGate, RYGate, RZGate, RZZGate
 
 __all__ = ["GPIGate", "GPI2Gate", "MSGate", "ZZGate"]
 
@@ -34,6 +44,15 @@ class GPIGate(Gate):
         phase = 2 * math.pi * float(self.params[0])
         mat = np.array([[0, np.exp(-1j * phase)], [np.exp(1j * phase), 0]], dtype=complex)
         return mat if dtype is None else mat.astype(dtype)
+
+    def _define(self) -> None:
+        # U(pi, a, pi - a) = e^{i pi/2} RZ(a) RY(pi) RZ(pi - a)  (rightmost first)
+        phase = 2 * math.pi * self.params[0]
+        qc = QuantumCircuit(QuantumRegister(1, "q"), name=self.name, global_phase=math.pi / 2)
+        qc.append(RZGate(math.pi - phase), [0])
+        qc.append(RYGate(math.pi), [0])
+        qc.append(RZGate(phase), [0])
+        self.definition = qc
 
     def inverse(self, annotated: bool = False) -> GPIGate:
         return GPIGate(self.params[0])
@@ -55,6 +74,15 @@ class GPI2Gate(Gate):
             [[1, -1j * np.exp(-1j * phase)], [-1j * np.exp(1j * phase), 1]], dtype=complex
         ) / math.sqrt(2)
         return mat if dtype is None else mat.astype(dtype)
+
+    def _define(self) -> None:
+        # U(pi/2, a - pi/2, pi/2 - a) = RZ(a - pi/2) RY(pi/2) RZ(pi/2 - a)  (rightmost first)
+        phase = 2 * math.pi * self.params[0]
+        qc = QuantumCircuit(QuantumRegister(1, "q"), name=self.name)
+        qc.append(RZGate(math.pi / 2 - phase), [0])
+        qc.append(RYGate(math.pi / 2), [0])
+        qc.append(RZGate(phase - math.pi / 2), [0])
+        self.definition = qc
 
     def inverse(self, annotated: bool = False) -> GPI2Gate:
         return GPI2Gate(self.params[0] + 0.5)
@@ -91,6 +119,16 @@ class MSGate(Gate):
         mat[2, 1] = -1j * np.conj(minus) * s  # |a=1,b=0> -> |a=0,b=1>
         return mat if dtype is None else mat.astype(dtype)
 
+    def _define(self) -> None:
+        phi0, phi1, theta = self.params
+        qc = QuantumCircuit(QuantumRegister(2, "q"), name=self.name)
+        qc.append(RZGate(-2 * math.pi * phi0), [0])
+        qc.append(RZGate(-2 * math.pi * phi1), [1])
+        qc.append(RXXGate(2 * math.pi * theta), [0, 1])
+        qc.append(RZGate(2 * math.pi * phi0), [0])
+        qc.append(RZGate(2 * math.pi * phi1), [1])
+        self.definition = qc
+
     def inverse(self, annotated: bool = False) -> MSGate:
         phi0, phi1, theta = self.params
         return MSGate(phi0 + 0.5, phi1, theta)
@@ -109,37 +147,10 @@ class ZZGate(Gate):
         ).astype(complex)
         return mat if dtype is None else mat.astype(dtype)
 
+    def _define(self) -> None:
+        qc = QuantumCircuit(QuantumRegister(2, "q"), name=self.name)
+        qc.append(RZZGate(2 * math.pi * self.params[0]), [0, 1])
+        self.definition = qc
+
     def inverse(self, annotated: bool = False) -> ZZGate:
         return ZZGate(-self.params[0])
-
-
-def _register_equivalences() -> None:
-    """Give the transpiler a path from standard gates to the native ones (exact, with phase)."""
-    lib = SessionEquivalenceLibrary
-    lam = Parameter("lam")
-    # rz(lam) = GPI(lam / 4pi) . GPI(0): two pi rotations about axes lam/2 apart.
-    qc = QuantumCircuit(QuantumRegister(1, "q"))
-    qc.append(GPIGate(0), [0])
-    qc.append(GPIGate(lam / (4 * math.pi)), [0])
-    lib.add_equivalence(RZGate(lam), qc)
-    # sx = e^{i pi/4} rx(pi/2) = e^{i pi/4} GPI2(0).
-    qc = QuantumCircuit(QuantumRegister(1, "q"), global_phase=math.pi / 4)
-    qc.append(GPI2Gate(0), [0])
-    lib.add_equivalence(SXGate(), qc)
-    # x = GPI(0) exactly.
-    qc = QuantumCircuit(QuantumRegister(1, "q"))
-    qc.append(GPIGate(0), [0])
-    lib.add_equivalence(XGate(), qc)
-    # rxx(theta) = exp(-i theta/2 XX) = MS(0, 0, theta / 2pi).
-    theta = Parameter("theta")
-    qc = QuantumCircuit(QuantumRegister(2, "q"))
-    qc.append(MSGate(0, 0, theta / (2 * math.pi)), [0, 1])
-    lib.add_equivalence(RXXGate(theta), qc)
-    # rzz(theta) = exp(-i theta/2 ZZ) = ZZ(theta / 2pi).
-    theta = Parameter("theta")
-    qc = QuantumCircuit(QuantumRegister(2, "q"))
-    qc.append(ZZGate(theta / (2 * math.pi)), [0, 1])
-    lib.add_equivalence(RZZGate(theta), qc)
-
-
-_register_equivalences()

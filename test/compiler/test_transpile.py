@@ -1,0 +1,118 @@
+"""``qiskit.transpile`` on native backends goes through the ``ionq`` stage plugins."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from qiskit import QuantumCircuit, transpile
+
+from qiskit_ionq import (
+    TrappedIonOptimizerPlugin,
+    TrappedIonOptimizerPluginCommuteGpi2ThroughMs,
+    TrappedIonOptimizerPluginCompactGates,
+    TrappedIonOptimizerPluginSimpleRules,
+)
+from qiskit_ionq import _qiskit_compat as compat
+from qiskit_ionq.compiler import compile_native, native_counts
+from qiskit_ionq.ionq_backend import IonQQPUBackend, IonQSimulatorBackend
+
+from .support import assert_equivalent, assert_native
+
+
+def _backend(kind: str):
+    if kind == "aria":
+        return IonQQPUBackend(name="ionq_qpu.aria-1", gateset="native"), "ms"
+    if kind == "forte":
+        return IonQQPUBackend(name="ionq_qpu.forte-1", gateset="native"), "zz"
+    return IonQSimulatorBackend(gateset="native"), "ms"
+
+
+def _transpile(circuit, backend, level):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # BackendV1 on Qiskit 1.x
+        return transpile(circuit, backend, optimization_level=level, seed_transpiler=1)
+
+
+def _bell(measure: bool) -> QuantumCircuit:
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    if measure:
+        qc.measure_all()
+    return qc
+
+
+needs_hooks = pytest.mark.skipif(
+    not compat.TRANSPILE_USES_BACKEND_PLUGINS,
+    reason="this Qiskit line's transpile() ignores a V1 backend's stage-plugin hooks",
+)
+
+
+def test_backend_selects_ionq_plugins_for_native_only() -> None:
+    native, _ = _backend("aria")
+    assert native.get_translation_stage_plugin() == "ionq"
+    assert native.get_scheduling_stage_plugin() == "ionq"
+    qis = IonQQPUBackend(name="ionq_qpu.aria-1")
+    assert qis.get_translation_stage_plugin() is None
+
+
+@needs_hooks
+@pytest.mark.parametrize("kind", ["aria", "forte", "simulator"])
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_transpile_is_native_same_width_and_equivalent(kind: str, level: int) -> None:
+    backend, family = _backend(kind)
+    for measure in (False, True):
+        qc = _bell(measure)
+        out = _transpile(qc, backend, level)
+        assert out.num_qubits == qc.num_qubits
+        assert_native(out, family)
+        assert_equivalent(out, qc)
+
+
+@needs_hooks
+def test_one_qubit_circuit_stays_one_qubit() -> None:
+    backend, family = _backend("simulator")
+    qc = QuantumCircuit(1)
+    qc.h(0)
+    out = _transpile(qc, backend, 1)
+    assert out.num_qubits == 1
+    assert_native(out, family)
+
+
+@needs_hooks
+@pytest.mark.skipif(
+    compat.QISKIT_VERSION < (1, 4, 0), reason="count targets are set for Qiskit 1.4 and 2.x"
+)
+@pytest.mark.parametrize("kind, expected", [("aria", (1, 2)), ("forte", (1, 3))])
+def test_bell_at_level_3_reaches_the_minimum(kind: str, expected) -> None:
+    backend, _ = _backend(kind)
+    counts = native_counts(_transpile(_bell(True), backend, 3))
+    assert (counts["2q"], counts["1q"]) == expected
+
+
+def _native_bell(family: str) -> QuantumCircuit:
+    return compile_native(_bell(True), family, 0)
+
+
+@pytest.mark.parametrize(
+    "plugin",
+    [
+        TrappedIonOptimizerPlugin,
+        TrappedIonOptimizerPluginSimpleRules,
+        TrappedIonOptimizerPluginCompactGates,
+        TrappedIonOptimizerPluginCommuteGpi2ThroughMs,
+    ],
+)
+@pytest.mark.parametrize("family", ["ms", "zz"])
+def test_optimizer_plugin_names_work_as_documented(plugin, family: str) -> None:
+    qc = _native_bell(family)
+    before = native_counts(qc)
+    for level in (None, 0, 1, 2, 3):
+        out = plugin().pass_manager(optimization_level=level).run(qc)
+        after = native_counts(out)
+        assert_native(out, family)
+        assert_equivalent(out, qc)
+        assert (after["2q"], after["1q"]) <= (before["2q"], before["1q"])
+    best = native_counts(plugin().pass_manager(optimization_level=3).run(qc))
+    assert best["1q"] < before["1q"]
