@@ -275,6 +275,9 @@ def completion_fields(
         "qubits": max((int(r.qubits) for r in results), default=0),
         "gate_counts": gate_counts,
     }
+    artifacts = getattr(results[0], "artifacts", None) if results else None
+    if artifacts:  # v0.4 result/compilation artifacts (OpenQASM 3 jobs, dry runs)
+        parent["artifacts"] = artifacts
     children = record["children"]
     # One copy per distinct histogram: without debiasing the sharpened aggregation is the
     # very same (read-only) dict, which halves the memory of a large result and lets the
