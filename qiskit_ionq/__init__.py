@@ -20,6 +20,7 @@ from .constants import AggregationType, ErrorMitigation
 from .ionq_equivalence_library import add_equivalences
 from .ionq_gates import GPI2Gate, GPIGate, MSGate, ZZGate
 from .ionq_provider import IonQProvider, backend_name
+from .session import Session
 from .version import __version__
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "GPIGate",
     "IonQProvider",
     "MSGate",
+    "Session",
     "TrappedIonOptimizerPlugin",
     "TrappedIonOptimizerPluginCommuteGpi2ThroughMs",
     "TrappedIonOptimizerPluginCompactGates",

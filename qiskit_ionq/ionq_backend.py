@@ -65,6 +65,7 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
             )
         self._gateset = gateset
         self._provider_ref = provider
+        self._session: Any = None  # the Session whose `with` block is running, if any
         self._client: Any = None
         self._target_cache: Any = None
         add_equivalences()  # tools translating to/from native gates rely on these routes
@@ -143,6 +144,12 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
             extra_query_params=None,
             ionq_compiler_synthesis=False,
             memory=False,
+            # IonQ API v0.4 only (qiskit_ionq.v04_run): refused with a clear error on v0.3.
+            dry_run=False,
+            session_id=None,
+            debiasing=None,
+            symmetry_verification=None,
+            max_cost=None,
         )
 
     def set_options(self, **fields: Any) -> None:
@@ -192,6 +199,15 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
                     f"error_mitigation must be ErrorMitigation.DEBIASING, "
                     f"ErrorMitigation.NO_DEBIASING or {{'debias': bool}}, got {em!r}."
                 )
+        for key in ("dry_run", "debiasing", "symmetry_verification"):
+            value = options.get(key)
+            if value is not None and not isinstance(value, bool):
+                raise IonQInvalidOptionError(f"{key} must be True, False or None, got {value!r}.")
+        session_id = options.get("session_id")
+        if session_id is not None and not (isinstance(session_id, str) and session_id):
+            raise IonQInvalidOptionError(
+                f"session_id must be a session id string, not {session_id!r}."
+            )
         for key in ("job_settings", "extra_metadata", "extra_query_params"):
             value = options.get(key)
             if value is not None and not isinstance(value, dict):
@@ -272,6 +288,8 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
         self._validate_options(kwargs)
         passed = {k: v for k, v in dict(self.options.items()).items()}
         passed.update({k: v for k, v in kwargs.items() if k in passed})
+        if passed.get("session_id") is None and self._session is not None:
+            passed["session_id"] = self._session.create().id  # inside `with backend.session()`
         self._check_width(circuits, passed)
         for circ in circuits:
             # count_ops, not a walk of circ.data: on Qiskit >= 1.3 it is counted in Rust
@@ -292,6 +310,64 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
         )
         job.submit()
         return job
+
+    # -- IonQ API v0.4: cost and sessions ------------------------------------------------
+    def estimate_cost(
+        self, circuits: Union[QuantumCircuit, Sequence[QuantumCircuit]], **kwargs: Any
+    ) -> Any:
+        """What running ``circuits`` with these options would cost, before anything runs.
+
+        Counts the one- and two-qubit gates of the circuits as they would be sent (after
+        serialization) and asks IonQ's estimate route (``GET /jobs/estimate``). IonQ API
+        v0.4 only.
+
+        Returns:
+            A :class:`qiskit_ionq.cost.CostEstimate` (``.cost`` has ``value`` and ``unit``).
+
+        Raises:
+            IonQAPIVersionError: the provider talks IonQ API v0.3.
+        """
+        from .v04_run import build_run_payload, circuit_list, estimate_for
+
+        circs = circuit_list(circuits)
+        self._validate_options(kwargs)
+        passed = {k: v for k, v in dict(self.options.items()).items()}
+        passed.update({k: v for k, v in kwargs.items() if k in passed})
+        passed.update(dry_run=False, session_id=None)
+        payload = build_run_payload(
+            circs,
+            target=self.api_target,
+            gateset=self.gateset(),
+            args=passed,
+            client=self.client,
+            backend_name=self._backend_name,
+        )
+        return estimate_for(self.client, payload, circs)
+
+    def session(
+        self,
+        session_id: Optional[str] = None,
+        *,
+        max_jobs: Optional[int] = None,
+        max_minutes: Optional[int] = None,
+        max_cost: Optional[float] = None,
+        cost_unit: str = "usd",
+    ) -> Any:
+        """A :class:`qiskit_ionq.Session` on this QPU (IonQ API v0.4; beta on IonQ's side).
+
+        Use it as a context manager: jobs run inside the block carry its id, and it ends
+        when the block ends (also on error). Pass ``session_id`` to reopen one.
+        """
+        from .session import Session
+
+        return Session(
+            self,
+            session_id,
+            max_jobs=max_jobs,
+            max_minutes=max_minutes,
+            max_cost=max_cost,
+            cost_unit=cost_unit,
+        )
 
     def _check_width(self, circuits: Iterable[QuantumCircuit], passed: Dict[str, Any]) -> None:
         limit = int(self._ionq_configuration.n_qubits)

@@ -19,8 +19,11 @@ from qiskit.providers import JobV1
 from qiskit.providers.jobstatus import JOB_FINAL_STATES, JobStatus
 
 from . import _qiskit_compat as compat
+from .api.v04_features import require_feature
 from .constants import AggregationType, APIJobStatus, JobStatusMap
+from .cost import parse_job_cost
 from .exceptions import (
+    IonQInvalidOptionError,
     IonQJobError,
     IonQJobFailureError,
     IonQJobStateError,
@@ -28,8 +31,12 @@ from .exceptions import (
 )
 from .histogram import FlatHistogram
 from .ionq_result import IonQResult
-from .results import ExperimentData, build_experiment, map_output
-from .serializer import build_job_payload, decompress_metadata_string_to_dict
+from .mitigation import resolve_aggregation
+from .qasm3_input import QASM3_JOB_TYPE
+from .results import ExperimentData, build_experiment, default_header, map_output
+from .serializer import decompress_metadata_string_to_dict
+from .shot_results import LeakageReport
+from .v04_run import build_run_payload, compiled_to_circuit, enforce_max_cost, shots_experiment
 
 __all__ = ["IonQJob", "map_output"]
 
@@ -85,7 +92,9 @@ class IonQJob(JobV1):
         self._job_data: Optional[Dict[str, Any]] = None
         self._children: Optional[List[Dict[str, Any]]] = None
         self._body: Optional[Dict[str, Any]] = None
-        self._results: Dict[Tuple[Any, str], IonQResult] = {}
+        self._results: Dict[Tuple[Any, ...], IonQResult] = {}
+        self._leakage: List[LeakageReport] = []
+        self.estimate: Any = None  # the cost estimate when the run had max_cost=
         self._warned: set = set()
 
     def __repr__(self) -> str:
@@ -100,20 +109,20 @@ class IonQJob(JobV1):
             raise IonQJobStateError("This job has no circuit to submit.")
         args = self._passed_args
         backend = self._backend
-        circuits = list(self.circuit) if isinstance(self.circuit, (list, tuple)) else self.circuit
-        payload = build_job_payload(
-            circuits if isinstance(circuits, list) else [circuits],
+        circuits = list(self.circuit) if isinstance(self.circuit, (list, tuple)) else [self.circuit]
+        # The serializer's body, plus what only IonQ API v0.4 has (OpenQASM 3 programs, dry
+        # runs, sessions, v0.4 error mitigation), each refused clearly where unavailable.
+        payload = build_run_payload(
+            circuits,
             target=backend.api_target,
             gateset=backend.gateset(),
-            shots=int(args.get("shots", 1024)),
-            noise_model=args.get("noise_model"),
-            sampler_seed=args.get("sampler_seed"),
-            job_settings=args.get("job_settings"),
-            error_mitigation=args.get("error_mitigation"),
-            extra_metadata=args.get("extra_metadata"),
-            extra_query_params=args.get("extra_query_params"),
-            ionq_compiler_synthesis=bool(args.get("ionq_compiler_synthesis", False)),
+            args=args,
+            client=self._client,
+            supported_mitigations=getattr(backend, "supported_error_mitigations", None),
+            backend_name=compat.backend_name(backend),
         )
+        if args.get("max_cost") is not None:
+            self.estimate = enforce_max_cost(self._client, payload, circuits, args["max_cost"])
         self._body = payload.body  # gate lists stay JSON text; registers are read from it
         response = self._client.submit_job(payload)
         self._job_id = str(response["id"])
@@ -221,6 +230,8 @@ class IonQJob(JobV1):
         timeout: Optional[float] = None,
         wait: float = 5,
         callback: Optional[Callable[..., None]] = None,
+        aggregation: Optional[str] = None,
+        memory: Optional[bool] = None,
         **_: Any,
     ) -> IonQResult:
         """Wait for the job and return its :class:`IonQResult` (cached per aggregation).
@@ -232,10 +243,29 @@ class IonQJob(JobV1):
             timeout: seconds to wait at most (``IonQJobTimeoutError`` after).
             wait: longest pause between polls.
             callback: ``callback(job_id, status, job)`` after each poll.
+            aggregation: how a debiased job's variants are combined: ``"average"``,
+                ``"voting"`` (= ``sharpen=True``), or, on IonQ API v0.4, ``"dnl"`` and
+                ``"majority"``.
+            memory: fetch the API's per-shot results (default: the ``memory`` run option).
+                On API v0.4, QPU and noisy-simulator jobs then get counts and memory from
+                the real shots; shots the API tags as leaked are left out
+                (:meth:`leakage`). OpenQASM 3 jobs always read the shots.
+
+        Raises:
+            IonQJobStateError: the job was cancelled, or is a dry run (it has no results:
+                see :meth:`compiled_circuit` and :meth:`cost`).
         """
-        if isinstance(sharpen, AggregationType):
-            sharpen = sharpen is AggregationType.PLURALITY
-        key = (sharpen, json.dumps(extra_query_params or {}, sort_keys=True, default=str))
+        agg = resolve_aggregation(aggregation, sharpen)
+        extra = dict(extra_query_params or {})
+        if agg is not None and self._client_supports("aggregation"):
+            extra.update(self._client.adapter.aggregation_query(agg))
+            sharpen = None
+        elif agg in ("dnl", "majority"):
+            require_feature(self._client, "aggregation", f"result(aggregation={agg!r})")
+        elif agg is not None:
+            sharpen = agg == "voting"
+        wants_memory = bool(self._passed_args.get("memory")) if memory is None else bool(memory)
+        key = (sharpen, json.dumps(extra, sort_keys=True, default=str), wants_memory)
         if key in self._results:
             return self._results[key]
         self.wait_for_final_state(timeout=timeout, wait=wait, callback=callback)
@@ -244,13 +274,127 @@ class IonQJob(JobV1):
             raise IonQJobStateError(
                 f"Job {self._job_id} was cancelled, so it has no results. Submit it again."
             )
-        # A flat histogram is parsed from the JSON text straight into arrays (no dict).
-        raw = self._client.get_results(
-            self._job_id, sharpen=sharpen, extra_query_params=extra_query_params, flat_arrays=True
-        )
-        result = self._build_result(data, raw)
+        if data.get("dry_run"):
+            raise IonQJobStateError(
+                f"Job {self._job_id} is a dry run: it was compiled, not executed, so it has no "
+                "results. Read job.compiled_circuit() and job.cost() instead."
+            )
+        if data.get("type") == QASM3_JOB_TYPE or (wants_memory and self._has_api_shots(data)):
+            result = self._shots_result(data)
+        else:
+            # A flat histogram is parsed from the JSON text straight into arrays (no dict).
+            raw = self._client.get_results(
+                self._job_id, sharpen=sharpen, extra_query_params=extra or None, flat_arrays=True
+            )
+            result = self._build_result(data, raw)
         self._results[key] = result
         return result
+
+    # -- IonQ API v0.4: per-shot results, dry runs, cost ---------------------------------
+    def _client_supports(self, capability: str) -> bool:
+        supports = getattr(self._client, "supports", None)
+        return bool(callable(supports) and supports(capability))
+
+    def _has_api_shots(self, data: Dict[str, Any]) -> bool:
+        """Whether the API keeps this job's shots (QPU or noisy simulator, one circuit)."""
+        if not self._client_supports("shots") or data.get("children"):
+            return False
+        noise_model = (data.get("noise") or {}).get("model") or "ideal"
+        return not (data.get("target") == "simulator" and noise_model == "ideal")
+
+    def _shots_result(self, data: Dict[str, Any]) -> IonQResult:
+        require_feature(self._client, "shots", "Per-shot results")
+        payload = self._client.adapter.get_shots(str(self._job_id), data)
+        metadata = data.get("metadata") or {}
+        blob = metadata.get("qiskit_header")
+        header: Any = decompress_metadata_string_to_dict(blob) if blob else None
+        if isinstance(header, list):
+            header = header[0]
+        width = int((header or {}).get("n_qubits") or data.get("qubits") or 0)
+        if header is None:
+            header = default_header(width, width)
+        qasm3 = data.get("type") == QASM3_JOB_TYPE
+        experiment, report = shots_experiment(
+            payload,
+            header=header,
+            qasm3=qasm3,
+            meas_map=None if qasm3 else self._single_meas_map(data),
+            num_qubits=width,
+            seed=_seed(metadata.get("sampler_seed")),
+        )
+        experiment.header = {**experiment.header, "leakage": report.to_dict()}
+        self._leakage = [report]
+        if report.leaked_shots:
+            logger.info(
+                "Job %s: %d of %d shots leaked and were left out", self._job_id,
+                report.leaked_shots, report.total_shots,
+            )  # fmt: skip
+        execution_ms = data.get("execution_time")
+        return IonQResult.from_experiments(
+            backend_name=compat.backend_name(self._backend),
+            backend_version=str(getattr(self._backend.configuration(), "backend_version", "")),
+            job_id=str(self._job_id),
+            experiments=[experiment],
+            time_taken=None if execution_ms is None else float(execution_ms) / 1000.0,
+        )
+
+    def leakage(self) -> List[LeakageReport]:
+        """Per circuit, the shots the API tagged as leaked and left out of the results.
+
+        Filled by :meth:`result` when it read per-shot results (OpenQASM 3 jobs, or
+        ``memory=True`` on API v0.4); empty before.
+        """
+        if not self._leakage and self._job_id is not None:
+            data = self._job_data or {}
+            if data.get("type") == QASM3_JOB_TYPE or self._passed_args.get("memory"):
+                self.result()
+        return list(self._leakage)
+
+    def compiled_circuit(self, fmt: str = "native") -> Any:
+        """The program IonQ compiled for this job (a dry run's or a run's), from its artifacts.
+
+        Args:
+            fmt: ``"native"`` (a Qiskit circuit of GPI/GPI2/MS/ZZ gates) or ``"qasm3"``
+                (OpenQASM 3 text); the artifact format ids ``"ionq.native.v1"`` and
+                ``"ionq.qasm3.v1"`` work too.
+
+        Raises:
+            IonQAPIVersionError: the provider talks IonQ API v0.3.
+            IonQJobError: the job lists no compiled circuit of that format.
+        """
+        require_feature(self._client, "dry_run", "job.compiled_circuit()")
+        formats = {"native": "ionq.native.v1", "qasm3": "ionq.qasm3.v1"}
+        wanted = formats.get(fmt, fmt)
+        if wanted not in formats.values():
+            raise IonQInvalidOptionError(f"Unknown format {fmt!r}; use 'native' or 'qasm3'.")
+        self.wait_for_final_state()
+        data = self._refresh()
+        compiled = ((data.get("output") or {}).get("compilation") or {}).get("compiled_circuits")
+        descriptor = (compiled or {}).get(wanted)
+        if not isinstance(descriptor, dict) or not descriptor.get("id"):
+            listed = ", ".join(sorted(compiled or {})) or "none"
+            raise IonQJobError(
+                f"Job {self._job_id} has no compiled circuit in {wanted!r} (listed: {listed}). "
+                "IonQ publishes compiled circuits with its v0.4 compiler stack."
+            )
+        artifact = self._client.adapter.get_artifact(str(self._job_id), str(descriptor["id"]))
+        if wanted == "ionq.qasm3.v1":
+            return artifact if isinstance(artifact, str) else bytes(artifact).decode("utf-8")
+        return compiled_to_circuit(artifact, name=f"{self._job_id}-compiled")
+
+    def cost(self) -> Any:
+        """The job's cost: estimated (always) and actual (once it ran), with their units.
+
+        Returns:
+            A :class:`qiskit_ionq.cost.JobCost` (``estimated``, ``actual``: ``Cost`` or None).
+
+        Raises:
+            IonQAPIVersionError: the provider talks IonQ API v0.3.
+        """
+        require_feature(self._client, "cost", "job.cost()")
+        if self._job_id is None:
+            raise IonQJobStateError("This job has not been submitted yet.")
+        return parse_job_cost(self._client.adapter.get_job_cost(str(self._job_id)))
 
     def _build_result(self, data: Dict[str, Any], raw: Dict[str, Any]) -> IonQResult:
         metadata = data.get("metadata") or {}

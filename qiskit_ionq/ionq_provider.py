@@ -135,6 +135,38 @@ class IonQProvider:
             )
         return self._make(full, gateset, **options)
 
+    def jobs(
+        self,
+        status: Optional[str] = None,
+        limit: Optional[int] = 25,
+        backend: Any = None,
+        session: Optional[str] = None,
+    ) -> List[Any]:
+        """Jobs of this API key, newest first, following the API's cursor across pages.
+
+        Args:
+            status: only jobs in this status (``submitted``, ``ready``, ``running``,
+                ``completed``, ``failed``, ``canceled``).
+            limit: at most this many jobs (``None``: every job; may take many requests).
+            backend: only jobs on this backend (a backend or its name).
+            session: only jobs of this session id (IonQ API v0.4).
+
+        Returns:
+            :class:`~qiskit_ionq.ionq_job.IonQJob` objects (their data is fetched lazily).
+        """
+        from .jobs_listing import list_jobs
+
+        fallback = self.get_backend("ionq_simulator")
+        return list_jobs(
+            self.client,
+            fallback,
+            status=status,
+            limit=limit,
+            backend=backend,
+            session=session,
+            provider=self,
+        )
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, IonQProvider) and other.credentials == self.credentials
 

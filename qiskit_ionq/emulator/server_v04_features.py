@@ -121,7 +121,11 @@ class V04Features:
 
     # ----------------------------------------------------------------- create
     def create_job(
-        self, body: Any, to_stored_body: Callable[[Any], Dict[str, Any]], **_: Any
+        self,
+        body: Any,
+        to_stored_body: Callable[[Any], Dict[str, Any]],
+        owner: Optional[str] = None,
+        **_: Any,
     ) -> Response:
         """``POST /jobs`` (v0.4): 201 ``{"id", "status", "session_id"}``."""
         if not isinstance(body, dict):
@@ -167,7 +171,7 @@ class V04Features:
             except SessionRefusal as exc:
                 raise ApiError(exc.status, str(exc)) from None
         try:
-            record = self.api.manager.create(stored)
+            record = self.api.manager.create(stored, owner=owner)
         except RequestError as exc:
             raise ApiError(400, str(exc)) from None
         self.api.stats.job_created(record)
@@ -242,8 +246,8 @@ class V04Features:
         return True
 
     # ----------------------------------------------------------------- results
-    def _completed(self, job_id: str) -> Dict[str, Any]:
-        record = self.api._job(job_id)
+    def _completed(self, job_id: str, owner: Optional[str]) -> Dict[str, Any]:
+        record = self.api._job(job_id, owner)
         if record["status"] != "completed":
             raise ApiError(
                 404, f"Job {job_id} is {record['status']}; results exist once it is completed."
@@ -267,20 +271,22 @@ class V04Features:
             two_qubit_gates=int(extras.get("two_qubit_gates") or 0),
         )
 
-    def shots(self, job_id: str, **_: Any) -> Any:
+    def shots(self, job_id: str, owner: Optional[str] = None, **_: Any) -> Any:
         """``GET /jobs/{id}/results/shots``: ``ionq.result.shots.json.v1`` (decimal strings)."""
-        record = self._completed(job_id)
+        record = self._completed(job_id, owner)
         return [str(v) for v in self._json_shots(record)["values"]]
 
-    def histogram(self, job_id: str, **_: Any) -> Dict[str, Any]:
+    def histogram(self, job_id: str, owner: Optional[str] = None, **_: Any) -> Dict[str, Any]:
         """``GET /jobs/{id}/results/histogram``: ``ionq.result.histogram.json.v1`` (counts)."""
-        record = self._completed(job_id)
+        record = self._completed(job_id, owner)
         shots = int(self.extras(job_id).get("shots") or record["echo"].get("shots") or 100)
         return {k: int(round(p * shots)) for k, p in (record.get("results") or {}).items()}
 
-    def artifact(self, job_id: str, artifact_id: str, **_: Any) -> Response:
+    def artifact(
+        self, job_id: str, artifact_id: str, owner: Optional[str] = None, **_: Any
+    ) -> Response:
         """``GET /jobs/{id}/artifacts/{artifact}`` with the artifact's media type."""
-        record = self.api._job(job_id)
+        record = self.api._job(job_id, owner)
         if artifact_id not in ARTIFACT_FORMATS:
             raise ApiError(404, f"Job {job_id} has no artifact {artifact_id!r}.")
         artifacts = record.get("artifacts") or {}
@@ -325,9 +331,9 @@ class V04Features:
         return _AGGREGATIONS[name]
 
     # ----------------------------------------------------------------- cost
-    def cost(self, job_id: str, **_: Any) -> Dict[str, Any]:
+    def cost(self, job_id: str, owner: Optional[str] = None, **_: Any) -> Dict[str, Any]:
         """``GET /jobs/{id}/cost``: the estimate, and the cost once the job ran."""
-        record = self.api._job(job_id)
+        record = self.api._job(job_id, owner)
         extras = self.extras(job_id)
         estimated = extras.get("estimated_cost")
         if estimated is None:
@@ -391,7 +397,7 @@ class V04Features:
             raise ApiError(404, f"Session {session_id} not found.")
         return session
 
-    def session_query(self, query: Query) -> Query:
+    def session_query(self, query: Query, owner: Optional[str] = None) -> Query:
         """``GET /jobs`` filters ``session_id`` and ``target``, as an ``id`` filter."""
         session_id = _single(query, "session_id")
         target = _single(query, "target") or _single(query, "backend")
@@ -405,7 +411,7 @@ class V04Features:
             ids = set(found)
         if target is not None:
             wanted = {t for t in target.split(",") if t}
-            records, _ = self.api.manager.store.list(limit=1 << 30)
+            records, _ = self.api.manager.store.list(limit=1 << 30, owner=owner)
             matching = {r["id"] for r in records if r["echo"].get("target") in wanted}
             ids = matching if ids is None else ids & matching
         given = [p for v in query.get("id", []) + query.get("ids", []) for p in v.split(",") if p]
