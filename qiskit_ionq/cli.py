@@ -166,7 +166,12 @@ def _cmd_job(args: argparse.Namespace) -> int:
     from .ionq_provider import IonQProvider
 
     provider = IonQProvider(url=args.url) if args.url else IonQProvider()
-    job = provider.get_backend(args.backend).retrieve_job(args.job_id)
+    if args.action == "list":
+        return _list_jobs(provider, args)
+    if not args.job_id:
+        print(f"qiskit-ionq job {args.action}: error: give the job id", file=sys.stderr)
+        raise SystemExit(2)  # a usage error, as argparse reports its own
+    job = provider.get_backend(args.backend or "ionq_simulator").retrieve_job(args.job_id)
     if args.action == "status":
         print(job.status().name)
     elif args.action == "cancel":
@@ -174,6 +179,26 @@ def _cmd_job(args: argparse.Namespace) -> int:
     else:
         counts = job.result(timeout=args.timeout).get_counts()
         print(json.dumps(counts, sort_keys=True))
+    return 0
+
+
+def _list_jobs(provider: Any, args: argparse.Namespace) -> int:
+    """``job list``: one line per job (id, status, backend, name), newest first."""
+    from .jobs_listing import iter_job_entries
+
+    entries = iter_job_entries(
+        provider.client,
+        status=args.status,
+        limit=args.limit or None,
+        backend=args.backend,
+        session=args.session,
+    )
+    for entry in entries:
+        fields = (entry.get("id"), entry.get("status"), entry.get("target"), entry.get("name"))
+        if args.json:
+            print(json.dumps(dict(zip(("id", "status", "backend", "name"), fields))))
+        else:
+            print("\t".join("" if f is None else str(f) for f in fields))
     return 0
 
 
@@ -225,10 +250,18 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--local", action="store_true", help="ask the embedded emulator")
     cal.set_defaults(func=_cmd_calibration)
 
-    job = sub.add_parser("job", help="inspect or cancel a job by id")
-    job.add_argument("action", choices=["status", "result", "cancel"])
-    job.add_argument("job_id")
-    job.add_argument("--backend", default="ionq_simulator", help="backend the job ran on")
+    job = sub.add_parser("job", help="list jobs, or inspect or cancel a job by id")
+    job.add_argument("action", choices=["status", "result", "cancel", "list"])
+    job.add_argument("job_id", nargs="?", default=None, help="the job (not for list)")
+    job.add_argument(
+        "--backend",
+        default=None,
+        help="backend the job ran on (default ionq_simulator); for list: only its jobs",
+    )
+    job.add_argument("--status", default=None, help="list: only jobs in this status")
+    job.add_argument("--limit", type=int, default=25, help="list: at most this many (0 = all)")
+    job.add_argument("--session", default=None, help="list: only this session's jobs (v0.4)")
+    job.add_argument("--json", action="store_true", help="list: one JSON object per line")
     job.add_argument("--url", default=None, help="API URL (e.g. a running emulator's)")
     job.add_argument("--timeout", type=float, default=600.0)
     job.set_defaults(func=_cmd_job)

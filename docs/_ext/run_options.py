@@ -59,6 +59,31 @@ DESCRIPTIONS: Dict[str, Tuple[str, str]] = {
         "Let IonQ's compiler synthesize what we would refuse, e.g. a ``PauliEvolutionGate`` "
         "whose terms do not commute (sent as an approximate ``pauliexp``).",
     ),
+    "dry_run": (
+        "bool",
+        "IonQ API v0.4: compile the job but do not run it; read ``job.compiled_circuit()`` "
+        "and ``job.cost()``.",
+    ),
+    "session_id": (
+        "str or None",
+        "IonQ API v0.4: run the job in this session (set for you inside "
+        "``with backend.session():``).",
+    ),
+    "debiasing": (
+        "bool or None",
+        "IonQ API v0.4: ask for (``True``) or refuse (``False``) debiasing; ``None`` keeps "
+        "IonQ's default. Needs at least 500 shots.",
+    ),
+    "symmetry_verification": (
+        "bool or None",
+        "IonQ API v0.4: symmetry verification, where the backend lists it in its supported "
+        "error mitigations.",
+    ),
+    "max_cost": (
+        "float, Cost or None",
+        "IonQ API v0.4: estimate the job first and refuse to submit it when the estimate is "
+        "over this amount (``IonQCostLimitError``).",
+    ),
 }
 
 

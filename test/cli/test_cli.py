@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import signal
@@ -149,3 +150,26 @@ def test_emulator_subcommand_serves_and_stops_on_sigint():
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_job_list_pages_filters_and_json(emulator, monkeypatch, capsys):
+    from qiskit_ionq import IonQProvider, jobs_listing
+
+    monkeypatch.setenv("QISKIT_IONQ_API_TOKEN", TOKEN)
+    monkeypatch.setattr(jobs_listing, "PAGE_SIZE", 2)  # several pages: the cursor is followed
+    qc = QuantumCircuit(1, 1, name="flip")
+    qc.x(0)
+    qc.measure(0, 0)
+    provider = IonQProvider(url=emulator.url)
+    ids = [provider.get_backend("ionq_simulator").run(qc, shots=5).job_id() for _ in range(3)]
+    qpu = provider.get_backend("ionq_qpu.aria-1").run(qc, shots=5).job_id()
+    assert main(["job", "list", "--url", emulator.url, "--limit", "0"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == [qpu, *reversed(ids)]
+    assert lines[-1].split("\t")[2:] == ["simulator", "flip"]
+    args = ["job", "list", "--url", emulator.url, "--backend", "ionq_qpu.aria-1", "--json"]
+    assert main(args) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r["id"] for r in rows] == [qpu] and rows[0]["backend"] == "qpu.aria-1"
+    assert main(["job", "list", "--url", emulator.url, "--status", "nonsense"]) == 1
+    assert "Unknown job status" in capsys.readouterr().err
