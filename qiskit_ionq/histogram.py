@@ -96,6 +96,8 @@ def parse_histogram(
     # Anything unusual (numpy scalars from a Python caller, say) gets the per-entry check.
     key_types = set(map(type, histogram.keys()))
     value_types = set(map(type, histogram.values()))
+    if str in key_types and not _plain_digits(histogram):
+        raise _invalid(histogram, num_qubits)
     if not key_types <= {str, int} or not value_types <= {float, int}:
         error = _diagnose(histogram, num_qubits)
         if error is not None:
@@ -122,6 +124,18 @@ def parse_histogram(
     if not (np.isfinite(probs).all() and (probs >= 0).all()):
         raise _invalid(histogram, num_qubits)
     return keys, probs
+
+
+def _plain_digits(histogram: Mapping[Any, Any]) -> bool:
+    """True when every text key is ASCII decimal digits only.
+
+    ``int()`` (and numpy's conversion through it) also accepts ``" 3 "``, ``"+3"``, ``"1_1"``
+    and full-width digits; a server sending those is not sending the documented format, and
+    reading them as numbers could silently merge outcomes that were distinct.
+    """
+    text = [k for k in histogram if isinstance(k, str)]
+    joined = "".join(text)
+    return joined.isascii() and joined.isdigit() and all(text)
 
 
 def _check_num_qubits(num_qubits: int) -> None:
@@ -159,6 +173,11 @@ def _diagnose(histogram: Mapping[Any, Any], num_qubits: int) -> Optional[IonQJob
             return IonQJobError(
                 f"result key {key!r} is negative; the server's histogram keys must be "
                 "non-negative basis-state integers"
+            )
+        if isinstance(key, str) and not (key.isascii() and key.isdigit()):
+            return IonQJobError(
+                f"result key {key!r} is not a decimal integer (digits 0-9 only); the "
+                "server's histogram keys must be basis-state integers"
             )
         if state >= (1 << num_qubits):
             return IonQJobError(
@@ -351,6 +370,22 @@ def map_output(
 # --------------------------------------------------------------------------------------------
 # 3. Counts
 # --------------------------------------------------------------------------------------------
+#: How far from 1 the probabilities of one circuit may sum: the vendor prints rounded
+#: values, but a histogram summing to 0.5 or 2 (counts sent as values, a truncated or
+#: doubled list) is wrong data, not something to rescale silently.
+PROBABILITY_SUM_TOLERANCE = 1e-3
+
+
+def check_total(probs: np.ndarray) -> None:
+    """Raise unless ``probs`` sums to 1 within :data:`PROBABILITY_SUM_TOLERANCE`."""
+    total = float(np.sum(probs))
+    if not abs(total - 1.0) <= PROBABILITY_SUM_TOLERANCE:
+        raise IonQJobError(
+            f"the server returned a histogram whose probabilities sum to {total:.6g}, not 1; "
+            "the results do not describe one run of the job"
+        )
+
+
 def _normalized(probs: np.ndarray) -> np.ndarray:
     probs = np.asarray(probs, dtype=np.float64)
     total = probs.sum()

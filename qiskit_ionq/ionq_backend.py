@@ -32,6 +32,7 @@ from .constants import (
 )
 from .exceptions import IonQBackendError, IonQCircuitError, IonQInvalidOptionError
 from .ionq_equivalence_library import add_equivalences
+from .options import check_sampler_seed, closest_option
 from .version import __version__
 
 __all__ = [
@@ -170,7 +171,18 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
         # Options Qiskit's own tools pass (primitives, execute) that do not apply to IonQ.
         ignorable = {"seed_simulator", "meas_level", "init_qubits", "rep_delay"}
         for key in options:
-            if key not in known and warn_unknown and key not in ignorable:
+            if key in known or key in ignorable:
+                continue
+            # A near miss of a real option is a typo: running with the default instead
+            # (1024 shots for `shot=100`) would spend a QPU job on the wrong thing.
+            typo_of = closest_option(key, known)
+            if typo_of is not None:
+                raise IonQInvalidOptionError(
+                    f"Unknown option {key!r} for {self._backend_name}: did you mean "
+                    f"`{typo_of}`? Valid options are {sorted(known)}."
+                )
+            if warn_unknown:
+                # Other names may be meant for another provider in a generic pipeline.
                 warnings.warn(
                     f"Option {key} is not used by this backend ({self._backend_name}).",
                     UserWarning,
@@ -453,9 +465,7 @@ class IonQSimulatorBackend(IonQBackend):
             raise IonQInvalidOptionError(
                 f"Unknown noise_model {model!r}; choose one of {', '.join(NOISE_MODELS)}."
             )
-        seed = options.get("sampler_seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise IonQInvalidOptionError(f"sampler_seed must be an integer or None, got {seed!r}.")
+        check_sampler_seed(options.get("sampler_seed"))
 
 
 class IonQQPUBackend(IonQBackend):

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import JobV1
@@ -27,14 +27,22 @@ from .exceptions import (
     IonQJobError,
     IonQJobFailureError,
     IonQJobStateError,
-    IonQJobTimeoutError,
 )
 from .histogram import FlatHistogram
 from .ionq_result import IonQResult
+from .job_data import (
+    check_header,
+    check_job,
+    check_meas_map,
+    decode_header,
+    derived_sampler_seed,
+    header_list,
+    results_size_bound,
+)
+from .job_wait import bounded_wait, check_extra_arguments, deadline_for, timeout_error
 from .mitigation import resolve_aggregation
 from .qasm3_input import QASM3_JOB_TYPE
 from .results import ExperimentData, build_experiment, default_header, map_output
-from .serializer import decompress_metadata_string_to_dict
 from .shot_results import LeakageReport
 from .v04_run import build_run_payload, compiled_to_circuit, enforce_max_cost, shots_experiment
 
@@ -96,6 +104,9 @@ class IonQJob(JobV1):
         self._leakage: List[LeakageReport] = []
         self.estimate: Any = None  # the cost estimate when the run had max_cost=
         self._warned: set = set()
+        #: The ideal simulator's sampling seed: the user's ``sampler_seed``, else one derived
+        #: from the job id (set once results are built; None for other targets).
+        self.sampler_seed: Optional[int] = None
 
     def __repr__(self) -> str:
         return f"<IonQJob {self._job_id} on {compat.backend_name(self._backend)}>"
@@ -135,7 +146,7 @@ class IonQJob(JobV1):
             return data  # final: the server data no longer changes
         if self._job_id is None:
             raise IonQJobStateError("This job has not been submitted yet.")
-        self._job_data = data = self._client.retrieve_job(self._job_id)
+        self._job_data = data = check_job(self._client.retrieve_job(self._job_id), self._job_id)
         return data
 
     def _emit_warnings(self, data: Dict[str, Any]) -> None:
@@ -178,7 +189,7 @@ class IonQJob(JobV1):
         data = self._job_data or self._refresh()
         ids = list(data.get("children") or [])
         if self._children is None or refresh:
-            self._children = [self._client.retrieve_job(child) for child in ids]
+            self._children = [check_job(self._client.retrieve_job(child), child) for child in ids]
         return self._children
 
     def cancel(self) -> bool:
@@ -201,8 +212,18 @@ class IonQJob(JobV1):
             IonQJobTimeoutError: (a Qiskit ``JobTimeoutError``) when ``timeout`` passes first.
             IonQJobFailureError: when the job fails.
         """
-        start = time.monotonic()
-        deadline = None if timeout is None else start + float(timeout)
+        deadline = deadline_for(timeout)
+        with bounded_wait(self._job_id, timeout, deadline):
+            self._wait(timeout, deadline, wait, callback)
+
+    def _wait(
+        self,
+        timeout: Optional[float],
+        deadline: Optional[float],
+        wait: float,
+        callback: Optional[Callable[[str, JobStatus, IonQJob], None]],
+    ) -> None:
+        """The polling loop of :meth:`wait_for_final_state` (requests bounded by the caller)."""
         delay = min(FIRST_POLL_DELAY, float(wait))
         while True:
             status = self.status()
@@ -212,11 +233,7 @@ class IonQJob(JobV1):
                 return
             now = time.monotonic()
             if deadline is not None and now >= deadline:
-                raise IonQJobTimeoutError(
-                    f"Timed out after {timeout} s waiting for job {self._job_id} "
-                    f"(last status: {status.name}). Call job.result(timeout=...) again later, "
-                    "or retrieve it with backend.retrieve_job(job_id)."
-                )
+                raise timeout_error(self._job_id, timeout, status.name)
             pause = delay if deadline is None else min(delay, max(deadline - now, 0.0))
             logger.debug("Job %s is %s; polling again in %.3f s", self._job_id, status.name, pause)
             time.sleep(pause)
@@ -232,7 +249,7 @@ class IonQJob(JobV1):
         callback: Optional[Callable[..., None]] = None,
         aggregation: Optional[str] = None,
         memory: Optional[bool] = None,
-        **_: Any,
+        **kwargs: Any,
     ) -> IonQResult:
         """Wait for the job and return its :class:`IonQResult` (cached per aggregation).
 
@@ -255,6 +272,7 @@ class IonQJob(JobV1):
             IonQJobStateError: the job was cancelled, or is a dry run (it has no results:
                 see :meth:`compiled_circuit` and :meth:`cost`).
         """
+        check_extra_arguments("result", kwargs, _RESULT_ARGUMENTS)
         agg = resolve_aggregation(aggregation, sharpen)
         extra = dict(extra_query_params or {})
         if agg is not None and self._client_supports("aggregation"):
@@ -268,8 +286,10 @@ class IonQJob(JobV1):
         key = (sharpen, json.dumps(extra, sort_keys=True, default=str), wants_memory)
         if key in self._results:
             return self._results[key]
-        self.wait_for_final_state(timeout=timeout, wait=wait, callback=callback)
-        data = self._refresh()
+        deadline = deadline_for(timeout)  # one budget for the polls and the download
+        with bounded_wait(self._job_id, timeout, deadline):
+            self._wait(timeout, deadline, wait, callback)
+            data = self._refresh()
         if data.get("status") == "canceled":
             raise IonQJobStateError(
                 f"Job {self._job_id} was cancelled, so it has no results. Submit it again."
@@ -280,12 +300,17 @@ class IonQJob(JobV1):
                 "results. Read job.compiled_circuit() and job.cost() instead."
             )
         if data.get("type") == QASM3_JOB_TYPE or (wants_memory and self._has_api_shots(data)):
-            result = self._shots_result(data)
+            with bounded_wait(self._job_id, timeout, deadline):
+                result = self._shots_result(data)
         else:
-            # A flat histogram is parsed from the JSON text straight into arrays (no dict).
-            raw = self._client.get_results(
-                self._job_id, sharpen=sharpen, extra_query_params=extra or None, flat_arrays=True
-            )
+            with bounded_wait(self._job_id, timeout, deadline, results_size_bound(data)):
+                # A flat histogram is parsed from the JSON text straight into arrays.
+                raw = self._client.get_results(
+                    self._job_id,
+                    sharpen=sharpen,
+                    extra_query_params=extra or None,
+                    flat_arrays=True,
+                )
             result = self._build_result(data, raw)
         self._results[key] = result
         return result
@@ -307,9 +332,10 @@ class IonQJob(JobV1):
         payload = self._client.adapter.get_shots(str(self._job_id), data)
         metadata = data.get("metadata") or {}
         blob = metadata.get("qiskit_header")
-        header: Any = decompress_metadata_string_to_dict(blob) if blob else None
-        if isinstance(header, list):
-            header = header[0]
+        header: Any = decode_header(blob, f"job {self._job_id}") if blob else None
+        header = check_header(
+            header_list(header, 1, f"job {self._job_id}")[0], f"job {self._job_id}"
+        )
         width = int((header or {}).get("n_qubits") or data.get("qubits") or 0)
         if header is None:
             header = default_header(width, width)
@@ -397,19 +423,29 @@ class IonQJob(JobV1):
         return parse_job_cost(self._client.adapter.get_job_cost(str(self._job_id)))
 
     def _build_result(self, data: Dict[str, Any], raw: Dict[str, Any]) -> IonQResult:
+        where = f"job {self._job_id}"
         metadata = data.get("metadata") or {}
-        shots = int(
-            metadata.get("shots") or data.get("shots") or self._passed_args.get("shots") or 1024
-        )
-        seed = _seed(metadata.get("sampler_seed"))
+        shots = _shots(metadata.get("shots"), data.get("shots"), self._passed_args, where)
         noise_model = (data.get("noise") or {}).get("model") or "ideal"
         sample = data.get("target") == "simulator" and noise_model == "ideal"
+        seed = _seed(metadata.get("sampler_seed"))
+        if sample and seed is None:
+            # Same job, same counts on every retrieval (see job_data.derived_sampler_seed).
+            seed = derived_sampler_seed(str(self._job_id))
+            logger.info("Job %s: no sampler_seed given; sampling with seed %d", self._job_id, seed)
+        self.sampler_seed = seed
         header_blob = metadata.get("qiskit_header")
-        headers: Any = decompress_metadata_string_to_dict(header_blob) if header_blob else None
+        headers: Any = decode_header(header_blob, where) if header_blob else None
         children = list(data.get("children") or [])
-        if isinstance(raw, FlatHistogram) and (int(data.get("circuits") or 1) > 1 or children):
+        circuits = int(data.get("circuits") or 1)
+        if not isinstance(raw, Mapping):
+            raise IonQJobError(
+                f"The server sent malformed results for {where}: a JSON "
+                f"{type(raw).__name__}, expected an object."
+            )
+        if isinstance(raw, FlatHistogram) and (circuits > 1 or children):
             raw = raw.to_dict()  # not the usual single-circuit shape: the dict path decides
-        multi = int(data.get("circuits") or 1) > 1 or (
+        multi = circuits > 1 or (
             len(children) > 1 or (children and isinstance(next(iter(raw.values()), None), dict))
         )
         if multi:
@@ -417,16 +453,30 @@ class IonQJob(JobV1):
             # relying on the JSON key order (as older clients did) silently scrambles results
             # if anything between the server and us reorders keys (fact sheet 7.5).
             ids = children or list(raw)
+            missing = [c for c in ids if not isinstance(raw.get(c), dict)]
+            if missing:
+                raise IonQJobError(
+                    f"The server sent malformed results for {where}: no histogram for "
+                    f"circuit {missing[0]!r} ({len(missing)} of {len(ids)} missing)."
+                )
             histograms = [raw[c] for c in ids]
-            header_list = headers if isinstance(headers, list) else [None] * len(ids)
+            header_items = header_list(headers, len(ids), where)
             meas_maps = self._child_meas_maps(ids)
         else:
             histograms = [raw]
-            header_list = [headers if not isinstance(headers, list) else headers[0]]
+            header_items = header_list(headers, 1, where)
             meas_maps = [self._single_meas_map(data)]
         width = int(data.get("qubits") or 0)
         experiments: List[ExperimentData] = []
-        for hist, header, meas_map in zip(histograms, header_list, meas_maps):
+        for index, (hist, header, meas_map) in enumerate(zip(histograms, header_items, meas_maps)):
+            label = where if len(histograms) == 1 else f"{where}, circuit {index}"
+            meas_map = check_meas_map(meas_map, label)
+            header = check_header(
+                header,
+                label,
+                num_qubits=width or None,
+                num_clbits=None if meas_map is None else len(meas_map),
+            )
             n = int((header or {}).get("n_qubits") or width or _width_of(hist))
             experiments.append(
                 build_experiment(
@@ -470,6 +520,32 @@ class IonQJob(JobV1):
     def get_probabilities(self, circuit: Any = None) -> Any:
         """Probabilities of ``circuit``, with the same keys as :meth:`get_counts`."""
         return self.result().get_probabilities(circuit)
+
+
+_RESULT_ARGUMENTS = (
+    "sharpen",
+    "extra_query_params",
+    "timeout",
+    "wait",
+    "callback",
+    "aggregation",
+    "memory",
+)
+
+
+def _shots(stored: Any, listed: Any, passed: Mapping[str, Any], where: str) -> int:
+    """The job's shots: from its metadata (text), else the job object, else the run options."""
+    for value in (stored, listed):
+        if value in (None, ""):
+            continue
+        text = str(value)
+        if not (text.isascii() and text.isdigit()):
+            raise IonQJobError(
+                f"The server sent malformed job data for {where}: shots is {value!r}, "
+                "expected a non-negative integer."
+            )
+        return int(text)
+    return int(passed.get("shots") or 1024)
 
 
 def _width_of(histogram: Dict[str, Any]) -> int:

@@ -41,6 +41,7 @@ from .histogram import (
     _check_shots,
     _normalized,
     _remap,
+    check_total,
     map_output,
     parse_histogram,
     remap,
@@ -359,6 +360,8 @@ def build_experiment(
     checked = _check_meas_map(resolved, num_qubits)
     shots, seed = _check_shots(shots), _check_seed(seed)
     keys, probs = parse_histogram(histogram, num_qubits)
+    if len(probs):
+        check_total(probs)
     layout = key_layout(int(full_header["memory_slots"]), full_header["creg_sizes"] or [])
     if not layout:
         empty = np.zeros(0, dtype=np.uint64)

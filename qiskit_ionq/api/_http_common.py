@@ -7,6 +7,8 @@ functions, tested directly, that the transport calls on every request and every 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import json
 import platform
@@ -14,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
-from typing import Any, Mapping, Optional, Sequence, Tuple
+from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from ..exceptions import IonQClientError, IonQRequestTimeoutError
@@ -22,17 +24,69 @@ from ..version import __version__
 from .retry import Failure
 
 __all__ = [
+    "RequestBounds",
     "Reply",
+    "current_bounds",
     "get_user_agent",
     "is_loopback_host",
     "is_loopback_url",
     "network_error",
+    "request_bounds",
     "scrub",
     "secrets_of",
 ]
 
 _SECRET_HEADERS = ("authorization", "proxy-authorization")
 _API_KEY_RE = re.compile(r"(apiKey\s+)[^\s'\",}]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RequestBounds:
+    """Limits a caller puts on every request made inside a :func:`request_bounds` block.
+
+    Attributes:
+        deadline: absolute ``time.monotonic()`` time after which no request may still run
+            (no attempt starts, no socket wait crosses it, no body read continues).
+        max_bytes: largest response body accepted (after content decoding).
+    """
+
+    deadline: Optional[float] = None
+    max_bytes: Optional[int] = None
+
+
+_NO_BOUNDS = RequestBounds()
+_BOUNDS: contextvars.ContextVar[Optional[RequestBounds]] = contextvars.ContextVar(
+    "qiskit_ionq_request_bounds", default=None
+)
+
+
+def current_bounds() -> RequestBounds:
+    """The bounds of the innermost :func:`request_bounds` block of this thread (or none)."""
+    return _BOUNDS.get() or _NO_BOUNDS
+
+
+@contextlib.contextmanager
+def request_bounds(
+    deadline: Optional[float] = None, max_bytes: Optional[int] = None
+) -> Iterator[RequestBounds]:
+    """Bound every request made in the block (by this thread): ``job.result(timeout=5)``.
+
+    Why a context and not an argument: a user's wait (``result(timeout=...)``) goes through
+    the job, the client facade, an API adapter and the transport; threading a deadline
+    through every signature of every adapter would be easy to miss in one place, and one
+    missed place is a call that hangs. Nested blocks only ever tighten the bounds.
+    """
+    outer = current_bounds()
+    if outer.deadline is not None:
+        deadline = outer.deadline if deadline is None else min(deadline, outer.deadline)
+    if outer.max_bytes is not None:
+        max_bytes = outer.max_bytes if max_bytes is None else min(max_bytes, outer.max_bytes)
+    bounds = RequestBounds(deadline, max_bytes)
+    token = _BOUNDS.set(bounds)
+    try:
+        yield bounds
+    finally:
+        _BOUNDS.reset(token)
 
 
 def is_loopback_url(url: str) -> bool:

@@ -35,8 +35,16 @@ from ..exceptions import (
     IonQClientError,
     IonQCredentialsError,
     IonQError,
+    IonQRequestTimeoutError,
 )
-from ._http_common import Reply, get_user_agent, is_loopback_host, is_loopback_url, network_error
+from ._http_common import (
+    Reply,
+    current_bounds,
+    get_user_agent,
+    is_loopback_host,
+    is_loopback_url,
+    network_error,
+)
 from ._http_common import scrub as _scrub
 from ._http_common import secrets_of as _secrets_of
 from .retry import DEFAULT_RETRY_POLICY, Action, Failure, Outcome, RetryPolicy, parse_retry_after
@@ -61,12 +69,61 @@ DEFAULT_TIMEOUT: Tuple[float, float] = (5.0, 30.0)
 PROBE_TIMEOUT: Tuple[float, float] = (3.05, 5.0)
 #: Connections kept per host: at least the 8 threads a notebook may submit from.
 POOL_MAXSIZE = 16
+#: Largest response body accepted unless the caller bounds it more tightly (results of a
+#: job get a bound from its qubit count): an endless chunked body must not fill the memory.
+MAX_RESPONSE_BYTES = 512 << 20
+#: Longest time one response body may take to arrive, whatever the per-read timeout: a
+#: server trickling a byte every few seconds never trips a read timeout.
+MAX_RESPONSE_SECONDS = 300.0
+_READ_CHUNK = 256 << 10
 
 _R = requests.exceptions
 _U = urllib3.exceptions
 # Raised before anything is sent and deterministic: repeating cannot help.
 _FATAL_REQUESTS_ERRORS: Tuple[type, ...] = (_R.InvalidURL, _R.MissingSchema, _R.InvalidSchema)
 _FATAL_REQUESTS_ERRORS += (_R.InvalidHeader, _R.URLRequired, _R.TooManyRedirects, _R.SSLError)
+
+
+class _BodyLimit(Exception):
+    """Internal: a response body went past its size or time bound while being read."""
+
+    def __init__(self, message: str, is_timeout: bool) -> None:
+        super().__init__(message)
+        self.is_timeout = is_timeout
+
+
+def _read_body(
+    response: Any, max_bytes: int, read_until: float, clock: Callable[[], float]
+) -> bytes:
+    """The whole body of a streamed response, within ``max_bytes`` and before ``read_until``.
+
+    Read in chunks so that both bounds are checked as it arrives: ``response.content`` would
+    buffer an endless chunked body until memory ran out, and a body trickling one byte per
+    read timeout would never end.
+    """
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _BodyLimit(
+            f"the response declares {int(declared):,} bytes (limit {max_bytes:,})", False
+        )
+    raw = response.raw
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:  # urllib3 1.x: reads block until a whole chunk, so use small ones
+        pieces = response.iter_content(8192)
+    else:
+        # read1: whatever one socket read brings (decoded), so the clock is checked even
+        # when the server sends a byte at a time; read(n) would wait for all n bytes.
+        pieces = iter(lambda: read1(_READ_CHUNK, decode_content=True), b"")
+    chunks = []
+    size = 0
+    for chunk in pieces:
+        size += len(chunk)
+        if size > max_bytes:
+            raise _BodyLimit(f"the response body exceeded {max_bytes:,} bytes", False)
+        chunks.append(chunk)
+        if clock() > read_until:
+            raise _BodyLimit("the response body did not arrive in time", True)
+    return b"".join(chunks)
 
 
 class AmbiguousRequestError(IonQClientError):
@@ -228,8 +285,12 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[float, float], float] = random.uniform,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        max_response_seconds: float = MAX_RESPONSE_SECONDS,
     ) -> None:
         self.timeout = _as_timeout(timeout)
+        self.max_response_bytes = int(max_response_bytes)
+        self.max_response_seconds = float(max_response_seconds)
         self.policy = retry_policy or DEFAULT_RETRY_POLICY
         self.allow_insecure_http = bool(allow_insecure_http)
         self.pool_maxsize = int(pool_maxsize)
@@ -279,7 +340,13 @@ class Transport:
     def __getstate__(self) -> Dict[str, Any]:
         # A session holds sockets and locks: keep the settings, build a new pool on load
         # (with the default sleep, clock and rng).
-        keys = ("timeout", "allow_insecure_http", "pool_maxsize")
+        keys = (
+            "timeout",
+            "allow_insecure_http",
+            "pool_maxsize",
+            "max_response_bytes",
+            "max_response_seconds",
+        )
         return {"retry_policy": self.policy, **{key: getattr(self, key) for key in keys}}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
@@ -367,11 +434,36 @@ class Transport:
         limit = start + policy.total_timeout
         if deadline is not None:
             limit = min(limit, deadline)
+        # A caller's own bound (job.result(timeout=...)) is hard: it also cuts the attempt in
+        # flight, unlike the policy's budget, which only stops new attempts.
+        bounds = current_bounds()
+        hard = bounds.deadline
+        if hard is not None:
+            limit = min(limit, hard)
         attempt, previous_delay, maybe_sent_before = 0, None, False
-        send = {"headers": merged, "params": params, "data": body, "timeout": connect_read}
+        send: Dict[str, Any] = {
+            "headers": merged,
+            "params": params,
+            "data": body,
+            "timeout": connect_read,
+        }
+        send["max_bytes"] = min(
+            bounds.max_bytes or self.max_response_bytes, self.max_response_bytes
+        )
         send.update(self._environment(parts))
         while True:
             attempt += 1
+            now = self.clock()
+            read_until = now + self.max_response_seconds
+            if hard is not None:
+                left = hard - now
+                if left <= 0:
+                    raise IonQRequestTimeoutError(
+                        f"{method} {path} was not sent: the caller's time limit had passed."
+                    )
+                send["timeout"] = (min(connect_read[0], left), min(connect_read[1], left))
+                read_until = min(read_until, hard)
+            send["read_until"] = read_until
             reply, failure, error = self._send_once(method, url, path, send, secrets, attempt)
             retry_after: Optional[float] = None
             outcome: Outcome
@@ -448,8 +540,21 @@ class Transport:
                 timeout=send["timeout"],
                 proxies=send["proxies"],
                 verify=send["verify"],
+                stream=True,  # read by _read_body, within a size and a time bound
             )
-            content = response.content
+            try:
+                content = _read_body(response, send["max_bytes"], send["read_until"], self.clock)
+            except BaseException:
+                response.close()  # a half-read connection must not go back to the pool
+                raise
+        except _BodyLimit as exc:
+            # Too large: repeating will not help (FATAL), except that a POST may have been
+            # acted on. Too slow: like a read timeout.
+            if exc.is_timeout or method != "GET":
+                failure, is_timeout = Failure.MAYBE_SENT, exc.is_timeout
+            else:
+                failure, is_timeout = Failure.FATAL, False
+            detail = f"{exc} ({method} {path})"
         except (_R.RequestException, _U.HTTPError, http.client.HTTPException, OSError) as exc:
             failure, is_timeout = _classify_exception(exc)
             detail = _describe(exc, secrets)

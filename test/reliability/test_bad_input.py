@@ -234,8 +234,28 @@ def test_unknown_noise_model(backend):
 
 
 def test_unknown_option_warns(backend):
-    with warns_exactly("unknown option", UserWarning, "Option shotz is not used by this backend"):
-        backend.run(measured(), shots=10, shotz=5)
+    # A name far from every option may belong to another provider: a warning, as before.
+    with warns_exactly(
+        "unknown option", UserWarning, "Option optimization_level is not used by this backend"
+    ):
+        backend.run(measured(), shots=10, optimization_level=5)
+
+
+@pytest.mark.parametrize(
+    "options, meant",
+    [
+        ({"shotz": 5}, "shots"),
+        ({"shot": 100}, "shots"),
+        ({"noise": "aria-1"}, "noise_model"),
+        ({"smapler_seed": 3}, "sampler_seed"),
+        ({"Shots": 3}, "shots"),
+    ],
+)
+def test_misspelled_option_is_an_error_naming_the_closest(emulator, options, meant):
+    backend = IonQProvider(TOKEN, emulator.url).get_backend("ionq_simulator")
+    with raises_exactly("misspelled option", IonQInvalidOptionError, f"did you mean `{meant}`"):
+        backend.run(measured(), **options)
+    assert emulator.stats()["jobs_created"] == 0  # refused before anything was sent
 
 
 @pytest.mark.parametrize(
