@@ -29,7 +29,7 @@ import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from qiskit.circuit import Gate, Instruction, QuantumCircuit
+from qiskit.circuit import CircuitInstruction, Gate, Instruction, QuantumCircuit
 from qiskit.circuit.library import RXXGate, RZGate, RZZGate, SXGate, XGate
 
 from ..ionq_gates import GPI2Gate, GPIGate, MSGate, ZZGate
@@ -40,6 +40,7 @@ __all__ = [
     "PASS_THROUGH",
     "to_native",
     "to_standins",
+    "fast_append",
     "zero_frame_pulses",
 ]
 
@@ -49,6 +50,17 @@ NATIVE_NAMES = frozenset({"gpi", "gpi2", "ms", "zz"})
 # Instructions that carry no unitary to convert; frames move through them unchanged.
 PASS_THROUGH = frozenset({"measure", "barrier", "delay", "id", "i"})
 _ATOL = 1e-12  # a frame or angle this close to a multiple of 2 pi is zero
+
+
+def fast_append(
+    circuit: QuantumCircuit, op: Any, qargs: Sequence[Any], cargs: Sequence[Any] = ()
+) -> None:
+    """Append without QuantumCircuit.append's checks and broadcasting (5x faster).
+
+    Only for circuits the caller has just built with ``copy_empty_like`` and owns, with bits
+    taken from the source circuit, which is what every rewrite here does.
+    """
+    circuit._append(CircuitInstruction(op, tuple(qargs), tuple(cargs)))
 
 
 def _is_number(value: Any) -> bool:
@@ -215,7 +227,7 @@ def to_native(circuit: QuantumCircuit, exact_end: Optional[bool] = None) -> Quan
     out = circuit.copy_empty_like()
     for entry in em.out:
         if entry is not None:
-            out.append(*entry)
+            fast_append(out, *entry)
     out.global_phase = em.phase
     return out
 
@@ -351,24 +363,24 @@ def to_standins(circuit: QuantumCircuit) -> QuantumCircuit:
         name = op.name
         if name in ("gpi", "gpi2"):
             angle = TWO_PI * _param(op.params[0])
-            out.append(RZGate(-angle), qargs)
+            fast_append(out, RZGate(-angle), qargs)
             if name == "gpi":
-                out.append(XGate(), qargs)
+                fast_append(out, XGate(), qargs)
             else:
-                out.append(SXGate(), qargs)
+                fast_append(out, SXGate(), qargs)
                 phase -= math.pi / 4
-            out.append(RZGate(angle), qargs)
+            fast_append(out, RZGate(angle), qargs)
         elif name == "ms":
             phi0, phi1, theta = (TWO_PI * _param(p) for p in op.params)
-            out.append(RZGate(-phi0), [qargs[0]])
-            out.append(RZGate(-phi1), [qargs[1]])
-            out.append(RXXGate(theta), qargs)
-            out.append(RZGate(phi0), [qargs[0]])
-            out.append(RZGate(phi1), [qargs[1]])
+            fast_append(out, RZGate(-phi0), [qargs[0]])
+            fast_append(out, RZGate(-phi1), [qargs[1]])
+            fast_append(out, RXXGate(theta), qargs)
+            fast_append(out, RZGate(phi0), [qargs[0]])
+            fast_append(out, RZGate(phi1), [qargs[1]])
         elif name == "zz":
-            out.append(RZZGate(TWO_PI * _param(op.params[0])), qargs)
+            fast_append(out, RZZGate(TWO_PI * _param(op.params[0])), qargs)
         else:
-            out.append(op, qargs, cargs)
+            fast_append(out, op, qargs, cargs)
     out.global_phase = phase
     return out
 

@@ -172,42 +172,41 @@ def compile_native(
     return best
 
 
+def _pulses_per_qubit(native: QuantumCircuit) -> List[int]:
+    counts = [0] * native.num_qubits
+    index = {q: i for i, q in enumerate(native.qubits)}
+    for inst in native.data:
+        if inst.operation.name in ("gpi", "gpi2"):
+            counts[index[inst.qubits[0]]] += 1
+    return counts
+
+
 def _ms_strategies(circuit: QuantumCircuit) -> List[Tuple[str, Callable[[], QuantumCircuit]]]:
-    """MS-system strategies: optimize as if ZZ were native, then conjugate runs to XX."""
-    zz_form: List[QuantumCircuit] = []
+    """MS-system strategy: optimize as if ZZ were native, then conjugate diagonal runs to XX.
 
-    def zz_optimized() -> QuantumCircuit:
-        if not zz_form:
-            zz_form.append(optimize_standins(translate_to_standins(circuit, "zz"), "zz", 2))
-        return zz_form[0]
+    Where each qubit's Z rotations go (before or after its runs) only changes that qubit's
+    single-qubit runs, so both placements are compiled once and each qubit keeps its better
+    one; the mixed circuit is compiled last.
+    """
 
-    def via_zz(rz_first: bool) -> QuantumCircuit:
-        zz = zz_optimized()
-        xx = zz_to_xx(zz, [rz_first] * zz.num_qubits)
-        xx = _run(xx, [_optimize_1q()])
-        return _finish(xx, 3)
-
-    def via_zz_mixed() -> QuantumCircuit:
-        # Per qubit, greedily keep the better placement of the runs' Z rotations.
-        zz = zz_optimized()
+    def via_zz() -> QuantumCircuit:
+        zz = optimize_standins(translate_to_standins(circuit, "zz"), "zz", 2)
         n = zz.num_qubits
-        choice = [True] * n
-        best = _finish(_run(zz_to_xx(zz, choice), [_optimize_1q()]), 3)
-        for q in range(n):
-            trial = list(choice)
-            trial[q] = False
-            result = _finish(_run(zz_to_xx(zz, trial), [_optimize_1q()]), 3)
-            if _cost(result) < _cost(best):
-                best, choice = result, trial
-        return best
 
-    out: List[Tuple[str, Callable[[], QuantumCircuit]]] = [
-        ("zz_rz_first", lambda: via_zz(True)),
-        ("zz_rz_last", lambda: via_zz(False)),
-    ]
-    if circuit.num_qubits <= 12:
-        out.append(("zz_mixed", via_zz_mixed))
-    return out
+        def build(choice: List[bool]) -> QuantumCircuit:
+            return _finish(_run(zz_to_xx(zz, choice), [_optimize_1q()]), 3)
+
+        first, last = build([True] * n), build([False] * n)
+        per_first, per_last = _pulses_per_qubit(first), _pulses_per_qubit(last)
+        choice = [per_first[q] <= per_last[q] for q in range(n)]
+        if all(choice):
+            return first
+        if not any(choice):
+            return last
+        mixed = build(choice)
+        return min((first, last, mixed), key=_cost)
+
+    return [("zz_runs", via_zz)]
 
 
 def compile_dag(dag: Any, family: str, level: int) -> Any:

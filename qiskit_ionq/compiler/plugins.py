@@ -7,8 +7,8 @@ Native backends return ``"ionq"`` from ``get_translation_stage_plugin()`` and
 * translation ``ionq``: the whole pipeline of :mod:`.pipeline` at the requested level (the
   circuit leaves this stage native);
 * Qiskit's optimization stage, which finds nothing it can rewrite in GPI/GPI2/MS/ZZ;
-* scheduling ``ionq``: a last native clean-up that re-compiles anything a previous stage left
-  outside the native gateset and merges single-qubit pulses again, kept only when better.
+* scheduling ``ionq``: a safety net that re-compiles anything a previous stage left outside
+  the native gateset (a native circuit passes through untouched).
 
 The same plugins are registered under Qiskit's plugin entry points (``translation``,
 ``optimization``, ``scheduling``), so ``transpile(..., translation_method="ionq")`` also works
@@ -76,17 +76,28 @@ class IonQNativeCompile(TransformationPass):
         level: optimization level 0-3.
         keep_if_not_better: when the input is already native, return it unchanged unless the
             compiled circuit has fewer (two-qubit, then one-qubit) gates.
+        only_if_needed: return a circuit that is already native unchanged (no work).
     """
 
-    def __init__(self, family: Optional[str], level: int, keep_if_not_better: bool = False) -> None:
+    def __init__(
+        self,
+        family: Optional[str],
+        level: int,
+        keep_if_not_better: bool = False,
+        only_if_needed: bool = False,
+    ) -> None:
         super().__init__()
         self.family = family
         self.level = level
         self.keep_if_not_better = keep_if_not_better
+        self.only_if_needed = only_if_needed
 
     def run(self, dag: Any) -> Any:
+        names = set(dag.count_ops())
+        native = names <= _ALLOWED
+        if native and self.only_if_needed:
+            return dag
         circuit = dag_to_circuit(dag)
-        native = all(inst.operation.name in _ALLOWED for inst in circuit.data)
         family = self.family or family_of(circuit=circuit) or "ms"
         compiled = compile_native(circuit, family, self.level)
         if native and self.keep_if_not_better:
@@ -108,14 +119,18 @@ class IonQTranslationPlugin(PassManagerStagePlugin):
 
 
 class IonQSchedulingPlugin(PassManagerStagePlugin):
-    """Scheduling stage ``ionq``: the last native clean-up (kept only when it helps)."""
+    """Scheduling stage ``ionq``: the safety net after Qiskit's optimization stage.
+
+    A circuit that is still native (the usual case) passes unchanged at no cost; anything a
+    previous stage left outside the native gateset is compiled again at the same level.
+    """
 
     def pass_manager(
         self, pass_manager_config: Any = None, optimization_level: Optional[int] = None
     ) -> PassManager:
         family = family_of(pass_manager_config)
-        level = min(_level(optimization_level, 2), 1)
-        return PassManager([IonQNativeCompile(family, level, keep_if_not_better=True)])
+        level = _level(optimization_level, 2)
+        return PassManager([IonQNativeCompile(family, level, only_if_needed=True)])
 
 
 class IonQOptimizationPlugin(PassManagerStagePlugin):

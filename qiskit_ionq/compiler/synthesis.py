@@ -37,6 +37,7 @@ from qiskit.quantum_info import Operator
 from qiskit.transpiler.basepasses import TransformationPass
 
 from .. import _qiskit_compat as compat
+from .frames import fast_append
 
 __all__ = [
     "ENTANGLER",
@@ -169,14 +170,14 @@ def fold_angles(circuit: QuantumCircuit) -> QuantumCircuit:
                 flip = XGate if op.name == "rxx" else None
                 for q in inst.qubits:
                     if flip is not None:
-                        out.append(flip(), [q])
+                        fast_append(out, flip(), [q])
                     else:  # Z = e^{i pi/2} RZ(pi)
-                        out.append(RZGate(math.pi), [q])
+                        fast_append(out, RZGate(math.pi), [q])
                         phase += math.pi / 2
             gate = RXXGate(angle) if op.name == "rxx" else RZZGate(angle)
-            out.append(gate, inst.qubits)
+            fast_append(out, gate, inst.qubits)
         else:
-            out.append(op, inst.qubits, inst.clbits)
+            fast_append(out, op, inst.qubits, inst.clbits)
     out.global_phase = phase
     return out
 
@@ -240,7 +241,7 @@ def zz_to_xx(circuit: QuantumCircuit, rz_first: Sequence[bool]) -> QuantumCircui
     result = circuit.copy_empty_like()
     for entry in out:
         if entry is not None:
-            result.append(*entry)
+            fast_append(result, *entry)
     return result
 
 
