@@ -141,12 +141,18 @@ def naive(qc: QuantumCircuit, family: str, level: int = 3) -> QuantumCircuit:
     return transpile(qc, basis_gates=basis, optimization_level=level, seed_transpiler=11)
 
 
-def _timed(fn: Callable[[], QuantumCircuit], repeat: int = 1) -> Tuple[QuantumCircuit, float]:
+def _timed(
+    fn: Callable[[QuantumCircuit, str], QuantumCircuit],
+    qc: QuantumCircuit,
+    family: str,
+    repeat: int = 1,
+) -> Tuple[QuantumCircuit, float]:
+    """``fn(qc, family)`` and its median wall time over ``repeat`` runs."""
     times: List[float] = []
     out: Optional[QuantumCircuit] = None
     for _ in range(repeat):
         start = time.perf_counter()
-        out = fn()
+        out = fn(qc, family)
         times.append(time.perf_counter() - start)
     assert out is not None
     return out, statistics.median(times)
@@ -163,9 +169,9 @@ def table() -> int:
     failures = 0
     for name, qc in circuits().items():
         for family in ("ms", "zz"):
-            out, t_ours = _timed(lambda: ours(qc, family), repeat=3 if "qft10" in name else 1)
+            out, t_ours = _timed(ours, qc, family, repeat=5 if "qft10" in name else 1)
             try:
-                base, t_naive = _timed(lambda: naive(qc, family))
+                base, t_naive = _timed(naive, qc, family)
                 naive_txt = _fmt(native_counts(base))
             except Exception as exc:  # the baseline may fail on some lines
                 naive_txt, t_naive = type(exc).__name__[:9], float("nan")
