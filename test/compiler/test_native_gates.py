@@ -65,14 +65,16 @@ def test_qasm2_export_round_trips() -> None:
 
 
 def test_qasm3_export_round_trips() -> None:
-    qasm3 = pytest.importorskip("qiskit.qasm3")
+    from qiskit import qasm3
+
+    from qiskit_ionq import _qiskit_compat as compat
+
     qc = _native_circuit()
     text = qasm3.dumps(qc)
     assert "gpi2" in text
-    try:
-        back = qasm3.loads(text)
-    except Exception as exc:  # the importer is an optional extra (qiskit-qasm3-import)
-        pytest.skip(f"OpenQASM 3 importer unavailable: {exc}")
+    if compat.QISKIT_VERSION < (1, 0, 0):
+        pytest.skip("Qiskit 0.46's OpenQASM 3 importer cannot read its exporter's gate definitions")
+    back = qasm3.loads(text)
     assert Operator(back).equiv(Operator(qc))
 
 

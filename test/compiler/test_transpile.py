@@ -17,6 +17,7 @@ from qiskit_ionq import _qiskit_compat as compat
 from qiskit_ionq.compiler import compile_native, native_counts
 from qiskit_ionq.ionq_backend import IonQQPUBackend, IonQSimulatorBackend
 
+from .corpus import transpile_native
 from .support import assert_equivalent, assert_native
 
 
@@ -70,6 +71,29 @@ def test_transpile_is_native_same_width_and_equivalent(kind: str, level: int) ->
         assert_equivalent(out, qc)
 
 
+@pytest.mark.parametrize("family", ["ms", "zz"])
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_named_plugin_route_works_on_every_line(family: str, level: int) -> None:
+    # The route docs/compilation.md gives for Qiskit 1.x (plugin named, no backend).
+    for measure in (False, True):
+        qc = _bell(measure)
+        out = transpile_native(qc, family, level)
+        assert out.num_qubits == qc.num_qubits
+        assert_native(out, family)
+        assert_equivalent(out, qc)
+
+
+def test_simulator_target_follows_the_noise_model() -> None:
+    if not compat.QISKIT_2:
+        pytest.skip("backends have a Target of their own on Qiskit 2 only")
+    sim = IonQSimulatorBackend(gateset="native")
+    assert "ms" in sim.target.operation_names and "zz" not in sim.target.operation_names
+    sim.set_options(noise_model="forte-1")
+    assert "zz" in sim.target.operation_names and "ms" not in sim.target.operation_names
+    out = _transpile(_bell(True), sim, 2)
+    assert_native(out, "zz")
+
+
 @needs_hooks
 def test_one_qubit_circuit_stays_one_qubit() -> None:
     backend, family = _backend("simulator")
@@ -80,14 +104,12 @@ def test_one_qubit_circuit_stays_one_qubit() -> None:
     assert_native(out, family)
 
 
-@needs_hooks
 @pytest.mark.skipif(
     compat.QISKIT_VERSION < (1, 4, 0), reason="count targets are set for Qiskit 1.4 and 2.x"
 )
-@pytest.mark.parametrize("kind, expected", [("aria", (1, 2)), ("forte", (1, 3))])
-def test_bell_at_level_3_reaches_the_minimum(kind: str, expected) -> None:
-    backend, _ = _backend(kind)
-    counts = native_counts(_transpile(_bell(True), backend, 3))
+@pytest.mark.parametrize("family, expected", [("ms", (1, 2)), ("zz", (1, 3))])
+def test_bell_at_level_3_reaches_the_minimum(family: str, expected) -> None:
+    counts = native_counts(transpile_native(_bell(True), family, 3))
     assert (counts["2q"], counts["1q"]) == expected
 
 
@@ -116,3 +138,14 @@ def test_optimizer_plugin_names_work_as_documented(plugin, family: str) -> None:
         assert (after["2q"], after["1q"]) <= (before["2q"], before["1q"])
     best = native_counts(plugin().pass_manager(optimization_level=3).run(qc))
     assert best["1q"] < before["1q"]
+
+
+def test_native_circuit_transpiles_to_a_qis_backend() -> None:
+    native = transpile_native(_bell(False), "ms", 3)
+    qis = IonQQPUBackend(name="ionq_qpu.aria-1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        out = transpile(native, qis, optimization_level=1)
+    assert not set(out.count_ops()) & {"gpi", "gpi2", "ms", "zz"}
+    assert out.num_qubits == 2
+    assert_equivalent(out, _bell(False))
