@@ -220,6 +220,7 @@ class IonQEmulator:
                 self._thread.join(timeout=5)
             server.close_connections()  # after the accept loop ended: no connection slips by
             server.server_close()
+            server.api.results_cache.close()
             if manager is not None:
                 manager.stop()
             if store is not None and store is not self._memory_store:

@@ -150,7 +150,7 @@ def main_serve(args: argparse.Namespace) -> int:
         for spec in args.faults or []:
             emulator.faults.add_spec(spec)
         emulator.start()
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:  # RuntimeError: store file locked
         print(f"qiskit-ionq emulator: error: {exc}", file=sys.stderr, flush=True)
         return 2
 

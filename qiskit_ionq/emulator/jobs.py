@@ -17,13 +17,13 @@ Choices on open questions of the fact sheet (section 8) made here:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from .catalog import JOB_TARGETS
+from .histogram import Histogram, iter_results_json
 from .store import Record
 
 STATUSES = ("submitted", "ready", "running", "completed", "failed", "canceled")
@@ -226,7 +226,10 @@ def render_results(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
         sharpen: return the plurality-vote (sharpened) aggregation; identical to the
             default for jobs without debiasing.
     """
-    return dict(results_source(record, sharpen=sharpen))
+    source = results_source(record, sharpen=sharpen)
+    if isinstance(source, Histogram):
+        return dict(source)
+    return {k: dict(v) if isinstance(v, Histogram) else v for k, v in source.items()}
 
 
 def results_source(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
@@ -242,16 +245,14 @@ def results_source(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
     return record.get("results") or {}
 
 
-def encode_results(results: Dict[str, Any]) -> bytes:
+def encode_results(results: Any) -> bytes:
     """The ``/results`` body as compact JSON bytes.
 
     Keys keep their stored order (a parent's children in submission order); floats are
-    written with ``repr`` (exact round trip) by the C encoder.
+    written with ``repr`` (exact round trip). :class:`.Histogram` values are written from
+    their arrays (see :func:`.histogram.iter_results_json` for the streamed form).
     """
-    return _ENCODER.encode(results).encode()
-
-
-_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+    return b"".join(iter_results_json(results))
 
 
 def completion_fields(
@@ -305,10 +306,18 @@ def completion_fields(
     return parent, per_child
 
 
-def _pair(result: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-    """``(histogram, sharpened)`` copies of a ``CircuitResult``, one object if they agree."""
-    histogram = dict(result.histogram)
+def _pair(result: Any) -> Tuple[Any, Any]:
+    """``(histogram, sharpened)`` of a ``CircuitResult``, one object if they agree.
+
+    :class:`.Histogram` objects are immutable and kept as they are; other mappings are
+    copied into dicts.
+    """
+
+    def own(histogram: Any) -> Any:
+        return histogram if isinstance(histogram, Histogram) else dict(histogram)
+
+    histogram = own(result.histogram)
     sharpened = result.sharpened
     if not sharpened or sharpened is result.histogram:
         return histogram, histogram
-    return histogram, dict(sharpened)
+    return histogram, own(sharpened)

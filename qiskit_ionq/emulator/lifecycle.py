@@ -366,7 +366,7 @@ class JobManager:
                     log.exception("emulator worker failed on job %s", job_id)
 
     def _run(self, job_id: str) -> None:
-        record = self.store.get(job_id)
+        record = self.store.get(job_id, full=True)
         if record is None or record["status"] != "running":
             return
         seed = None if self.seed is None else self.seed + int(record["seq"])
@@ -412,13 +412,14 @@ class JobManager:
             self._finished(job_id)
 
     # ----------------------------------------------------------------- queries / actions
-    def get(self, job_id: str, *, wait: bool = True) -> Optional[Record]:
-        """Return a live record; in fast mode wait briefly for an in-flight job to finish."""
-        record = self.store.get(job_id)
+    def get(self, job_id: str, *, wait: bool = True, full: bool = False) -> Optional[Record]:
+        """Return a live record (``full``: with the request body and histograms); in fast
+        mode wait briefly for an in-flight job to finish."""
+        record = self.store.get(job_id, full=full)
         if wait and record is not None and record["status"] not in FINAL and self.delays.zero:
             event = self._done.get(job_id)
             if event is not None and self.get_wait > 0 and event.wait(self.get_wait):
-                record = self.store.get(job_id)
+                record = self.store.get(job_id, full=full)
         return record
 
     def cancel(self, job_id: str) -> Optional[Record]:

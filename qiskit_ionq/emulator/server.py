@@ -34,7 +34,7 @@ from .catalog import Catalog
 from .faults import FaultInjector, FaultRule, cdn_error_page, reason
 from .jobs import STATUSES, RequestError, render_job, results_source
 from .lifecycle import JobManager
-from .results_cache import EncodedResults
+from .results_cache import EncodedResults, FileBody
 from .security import AccessDenied, AccessPolicy
 from .stats import Stats
 from .store import Record
@@ -47,12 +47,14 @@ Query = Dict[str, List[str]]
 
 @dataclass
 class Response:
-    """An HTTP response before it is written: status, body bytes, content type, headers."""
+    """An HTTP response before it is written: status, body bytes (or a file holding the
+    body, sent with ``sendfile``), content type, headers."""
 
     status: int
     body: bytes
     content_type: str = JSON_TYPE
     headers: Dict[str, str] = field(default_factory=dict)
+    file: Optional[FileBody] = None
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
@@ -284,8 +286,10 @@ class Api:
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.headers)
 
-    def _job(self, job_id: str, owner: Optional[str], *, wait: bool = True) -> Record:
-        record = self.manager.get(job_id, wait=wait)
+    def _job(
+        self, job_id: str, owner: Optional[str], *, wait: bool = True, full: bool = False
+    ) -> Record:
+        record = self.manager.get(job_id, wait=wait, full=full)
         if record is None or record.get("owner") != owner:  # another account's job: a 404
             raise ApiError(404, f"Job {job_id} not found.")
         return record
@@ -392,7 +396,7 @@ class Api:
         sharpen_value = (_single(query, "sharpen") or "false").strip().lower()
         if sharpen_value not in ("true", "false", "1", "0"):
             raise ApiError(400, f"'sharpen' must be true or false, got {sharpen_value!r}.")
-        record = self._job(job_id, owner)
+        record = self._job(job_id, owner, full=True)
         if record["status"] != "completed":
             detail = ""
             if record["status"] == "failed" and record.get("failure"):
@@ -406,7 +410,10 @@ class Api:
         source = results_source(record, sharpen=sharpen)
         if sharpen and source is results_source(record):
             sharpen = False  # same histogram object: share one encoded body
-        return Response(200, self.results_cache.get((job_id, sharpen), source))
+        body = self.results_cache.get((job_id, sharpen), source)
+        if isinstance(body, FileBody):
+            return Response(200, b"", file=body)
+        return Response(200, body)
 
     def forget_results(self, job_ids: Optional[List[str]] = None) -> None:
         """Drop cached ``/results`` bodies of ``job_ids`` (all when ``None``)."""

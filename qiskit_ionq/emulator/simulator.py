@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -55,6 +55,7 @@ from .gates import (
     relabel,
     rotation_matrix,
 )
+from .histogram import Histogram
 from .jobs import StoredBody
 from .noise import (
     Backend,
@@ -92,17 +93,18 @@ class CircuitResult:
         name: the circuit's name (entry ``name``, or the job ``name`` for a single circuit).
         qubits: register width of the result keys (``input.qubits``, else max index + 1).
         gate_counts: ``{"1q": n, "2q": m}`` by qubits touched, controls included (section 5.2).
-        histogram: default (average) aggregation: decimal-string keys, little-endian,
-            probabilities, sparse.
-        sharpened: plurality aggregation (``sharpen=true``); equals ``histogram`` unless the
-            job was debiased.
+        histogram: default (average) aggregation: a read-only mapping of decimal-string keys
+            (little-endian, ascending) to probabilities, sparse, kept as arrays
+            (:class:`.histogram.Histogram`).
+        sharpened: plurality aggregation (``sharpen=true``); the same object as
+            ``histogram`` unless the job was debiased.
     """
 
     name: Optional[str]
     qubits: int
     gate_counts: Dict[str, int]
-    histogram: Dict[str, float]
-    sharpened: Dict[str, float] = field(default_factory=dict)
+    histogram: Mapping[str, float]
+    sharpened: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -413,15 +415,15 @@ def simulate_statevector(
 
 
 # --------------------------------------------------------------------------- results
-def _keys(local_index: np.ndarray, active: Sequence[int]) -> List[str]:
-    """Full-register keys: local bit j moves to bit ``active[j]`` (active is sorted)."""
-    keys = np.zeros(len(local_index), dtype=np.int64)
+def _keys(local_index: np.ndarray, active: Sequence[int]) -> np.ndarray:
+    """Full-register keys: local bit j moves to bit ``active[j]`` (active is sorted, so
+    ascending local indices give ascending keys)."""
     if list(active) == list(range(len(active))):
-        keys = local_index.astype(np.int64)
-    else:
-        for j, q in enumerate(active):
-            keys |= ((local_index >> j) & 1) << q
-    return list(map(str, keys.tolist()))
+        return local_index.astype(np.int64)
+    keys = np.zeros(len(local_index), dtype=np.int64)
+    for j, q in enumerate(active):
+        keys |= ((local_index >> j) & 1) << q
+    return keys
 
 
 def _run_circuit(job: _Job, circ: Circuit, rng: Optional[np.random.Generator]) -> CircuitResult:
@@ -437,14 +439,20 @@ def _run_circuit(job: _Job, circ: Circuit, rng: Optional[np.random.Generator]) -
         runner = Runner(gates, m)
         runner.advance(len(gates))
         probs = probabilities(runner.states)[0]
+        del runner  # the state (and its spare buffer) goes before the histogram is built
         keep = np.flatnonzero(probs >= _IDEAL_CUTOFF)
-        hist = dict(zip(_keys(keep, active), probs[keep].tolist()))
+        if len(keep) == len(probs) and list(active) == list(range(m)):
+            hist = Histogram(probs)  # dense: keys are implicit, the array is kept as is
+        else:
+            hist = Histogram(probs[keep], _keys(keep, active))
+        del probs, keep
         return CircuitResult(circ.name, circ.width, counts, hist, hist)  # one object: no debias
     assert rng is not None  # noisy models sample
     outcomes = noisy_outcomes(rng, gates, m, job.shots, model)
     debias = debias_enabled(job.backend, job.shots, job.debias, circ.gateset)
     average, plurality = aggregate(rng, outcomes, debias)
-    hist, sharp = (dict(zip(_keys(i, active), p.tolist())) for i, p in (average, plurality))
+    hist = Histogram(average[1], _keys(average[0], active))
+    sharp = hist if not debias else Histogram(plurality[1], _keys(plurality[0], active))
     return CircuitResult(circ.name, circ.width, counts, hist, sharp)
 
 

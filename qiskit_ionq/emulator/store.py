@@ -8,6 +8,12 @@ Records handed out by a store are snapshots. Callers must not mutate them: every
 through :meth:`JobStore.update`, which atomically replaces the record (and can refuse the
 change when the job has meanwhile reached another status, e.g. a cancel racing a worker).
 
+A SQLite store keeps each record in two columns: the small fields every status poll and
+listing needs (``data``), and the large ones (``body``, ``results``, ``sharpened``: the
+request and the histograms, see :data:`HEAVY_FIELDS`) apart, read only when asked for with
+``get(job_id, full=True)``. A store file is locked by the process that opened it: a second
+emulator on the same file is refused with a clear error instead of both writing to it.
+
 Deleted jobs are kept as *tombstones* (``deleted`` true, payload dropped) so that a list
 cursor naming a deleted job still has a position (fact sheet section 2.3: the cursor is a
 job id) while ``get`` reports them as missing (section 2.6: a deleted job is a 404).
@@ -21,10 +27,23 @@ import sqlite3
 import threading
 from typing import Any, Collection, Dict, Iterable, List, Optional, Tuple
 
+from .histogram import Histogram
+
+try:  # POSIX advisory locks; elsewhere the store file is simply not locked
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 Record = Dict[str, Any]
 
 # Fields kept on a tombstone; everything else (body, histograms, metadata) is dropped.
 _TOMBSTONE_FIELDS = ("id", "seq", "parent", "children", "request")
+# Large fields, kept apart by the SQLite store and read only by get(..., full=True).
+HEAVY_FIELDS = ("body", "results", "sharpened")
+
+
+class StoreLockedError(RuntimeError):
+    """Another process (another emulator) already uses this store file."""
 
 
 class JobStore:
@@ -46,8 +65,17 @@ class JobStore:
         """
         raise NotImplementedError
 
-    def get(self, job_id: str, *, include_deleted: bool = False) -> Optional[Record]:
-        """Return the record for ``job_id``, or ``None`` if unknown (or deleted)."""
+    def get(
+        self, job_id: str, *, include_deleted: bool = False, full: bool = False
+    ) -> Optional[Record]:
+        """Return the record for ``job_id``, or ``None`` if unknown (or deleted).
+
+        Args:
+            job_id: the job.
+            include_deleted: return tombstones too.
+            full: include :data:`HEAVY_FIELDS` (a store may leave them out otherwise; the
+                memory store always has them).
+        """
         raise NotImplementedError
 
     def update(
@@ -144,7 +172,9 @@ class MemoryStore(JobStore):
                 stored.append(new)
         return stored
 
-    def get(self, job_id: str, *, include_deleted: bool = False) -> Optional[Record]:
+    def get(
+        self, job_id: str, *, include_deleted: bool = False, full: bool = False
+    ) -> Optional[Record]:
         record = self._records.get(job_id)
         if record is None or (record["deleted"] and not include_deleted):
             return None
@@ -245,7 +275,12 @@ class SqliteStore(JobStore):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._lock_file = self._take_file_lock(self.path)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except BaseException:
+            self._lock_file.close()
+            raise
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -253,13 +288,44 @@ class SqliteStore(JobStore):
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
             if "owner" not in columns:  # files written before per-key job lists
                 self._db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")
+            if "heavy" not in columns:  # files written before the light/heavy split
+                self._db.execute("ALTER TABLE jobs ADD COLUMN heavy TEXT")
 
     @staticmethod
-    def _load(row: Tuple[int, str, int]) -> Record:
+    def _take_file_lock(path: str) -> Any:
+        """Lock ``path + ".lock"`` for this process, or raise :class:`StoreLockedError`."""
+        handle = open(path + ".lock", "a+")
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                raise StoreLockedError(
+                    f"the job store {path!r} is in use by another emulator (it is locked); "
+                    "two emulators cannot share one store file: stop the other one or use "
+                    "another --store path"
+                ) from None
+        return handle
+
+    @staticmethod
+    def _dump(value: Any) -> str:
+        return json.dumps(value, default=_to_json)
+
+    @staticmethod
+    def _load(row: Tuple[Any, ...]) -> Record:
+        """A record from ``(seq, data, deleted[, heavy])``."""
         record: Record = json.loads(row[1])
+        if len(row) > 3 and row[3]:
+            record.update(json.loads(row[3], object_hook=_from_json))
         record["seq"] = row[0]
         record["deleted"] = bool(row[2])
         return record
+
+    @staticmethod
+    def _split(record: Record) -> Tuple[str, Optional[str]]:
+        light = {k: v for k, v in record.items() if k not in HEAVY_FIELDS}
+        heavy = {k: record[k] for k in HEAVY_FIELDS if k in record}
+        return SqliteStore._dump(light), (SqliteStore._dump(heavy) if heavy else None)
 
     def add(self, records: Iterable[Record]) -> List[Record]:
         stored = []
@@ -267,14 +333,17 @@ class SqliteStore(JobStore):
             self._db.execute("BEGIN")
             try:
                 for record in records:
+                    light, heavy = self._split(record)
                     cur = self._db.execute(
-                        "INSERT INTO jobs (id, parent, status, owner, data) VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO jobs (id, parent, status, owner, data, heavy) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
                         (
                             record["id"],
                             record["parent"],
                             record["status"],
                             record.get("owner"),
-                            json.dumps(record),
+                            light,
+                            heavy,
                         ),
                     )
                     stored.append({**record, "seq": cur.lastrowid, "deleted": False})
@@ -284,11 +353,12 @@ class SqliteStore(JobStore):
                 raise
         return stored
 
-    def get(self, job_id: str, *, include_deleted: bool = False) -> Optional[Record]:
+    def get(
+        self, job_id: str, *, include_deleted: bool = False, full: bool = False
+    ) -> Optional[Record]:
+        columns = "seq, data, deleted, heavy" if full else "seq, data, deleted"
         with self._lock:
-            row = self._db.execute(
-                "SELECT seq, data, deleted FROM jobs WHERE id = ?", (job_id,)
-            ).fetchone()
+            row = self._db.execute(f"SELECT {columns} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None or (row[2] and not include_deleted):
             return None
         return self._load(row)
@@ -309,11 +379,22 @@ class SqliteStore(JobStore):
             record = self._load(row)
             if only_if_status is not None and record["status"] not in only_if_status:
                 return None
-            record.update(changes)
+            heavy_changes = {k: v for k, v in changes.items() if k in HEAVY_FIELDS}
+            record.update({k: v for k, v in changes.items() if k not in HEAVY_FIELDS})
             self._db.execute(
                 "UPDATE jobs SET status = ?, data = ? WHERE id = ?",
-                (record["status"], json.dumps(record), job_id),
+                (record["status"], self._dump(record), job_id),
             )
+            if heavy_changes:
+                old = self._db.execute("SELECT heavy FROM jobs WHERE id = ?", (job_id,)).fetchone()
+                heavy = json.loads(old[0], object_hook=_from_json) if old and old[0] else {}
+                heavy.update(heavy_changes)
+                heavy = {k: v for k, v in heavy.items() if v is not None}
+                self._db.execute(
+                    "UPDATE jobs SET heavy = ? WHERE id = ?",
+                    (self._dump(heavy) if heavy else None, job_id),
+                )
+                record.update(heavy_changes)
             return record
 
     def delete(self, job_ids: Collection[str]) -> None:
@@ -326,8 +407,9 @@ class SqliteStore(JobStore):
                 if row is not None:
                     dead = _tombstone(self._load(row))
                     self._db.execute(
-                        "UPDATE jobs SET status = 'deleted', deleted = 1, data = ? WHERE id = ?",
-                        (json.dumps(dead), job_id),
+                        "UPDATE jobs SET status = 'deleted', deleted = 1, data = ?, heavy = NULL "
+                        "WHERE id = ?",
+                        (self._dump(dead), job_id),
                     )
             self._db.execute("COMMIT")
 
@@ -374,7 +456,7 @@ class SqliteStore(JobStore):
     def unfinished(self) -> List[Record]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, data, deleted FROM jobs WHERE deleted = 0 "
+                "SELECT seq, data, deleted, heavy FROM jobs WHERE deleted = 0 "
                 "AND status NOT IN ('completed', 'failed', 'canceled') ORDER BY seq"
             ).fetchall()
         return [self._load(row) for row in rows]
@@ -386,6 +468,20 @@ class SqliteStore(JobStore):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._lock_file.close()  # releases the file lock
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Histogram):
+        return value.to_state()
+    raise TypeError(f"cannot store a {type(value).__name__}")
+
+
+def _from_json(obj: Dict[str, Any]) -> Any:
+    state = obj.get("__histogram__")
+    if state is not None and len(obj) == 1:
+        return Histogram.from_state(state)
+    return obj
 
 
 def open_store(store: JobStore | str | os.PathLike[str] | None) -> JobStore:

@@ -83,7 +83,7 @@ def test_results_bytes_cached_and_shared_between_sharpen_choices(http, emu):
     assert again.content == first.content == sharp.content
     assert api.results_cache.keys() == [(job_id, False)]  # ideal: one object, one body
     record = emu._manager.store.get(job_id)
-    assert first.content == json.dumps(record["results"], separators=(",", ":")).encode()
+    assert first.content == json.dumps(dict(record["results"]), separators=(",", ":")).encode()
 
     http.delete(f"{emu.url}/jobs/{job_id}")
     assert http.get(f"{emu.url}/jobs/{job_id}/results").status_code == 404
@@ -110,8 +110,8 @@ def test_noisy_sharpened_results_are_their_own_body(http, emu):
     record = emu._manager.store.get(job_id)
     plain = http.get(f"{emu.url}/jobs/{job_id}/results")
     sharp = http.get(f"{emu.url}/jobs/{job_id}/results", params={"sharpen": "true"})
-    assert plain.json() == record["results"]
-    assert sharp.json() == (record["sharpened"] or record["results"])
+    assert plain.json() == dict(record["results"])
+    assert sharp.json() == dict(record["sharpened"] or record["results"])
 
 
 def test_multi_circuit_results_keyed_by_child_in_order(http, emu):
@@ -192,3 +192,36 @@ def test_job_ids_are_unique_version_4_uuids(http, emu):
         ids.add(response.json()["id"])
     assert len(ids) == 20
     assert all(uuid.UUID(i).version == 4 for i in ids)
+
+
+def test_large_bodies_are_written_once_to_a_file_and_streamed(http, emu):
+    """Above the threshold a body is encoded into a file once and sent from there."""
+    import os
+
+    import numpy as np
+
+    from qiskit_ionq.emulator.histogram import Histogram, iter_results_json
+
+    job_id = _completed(http, emu, _h_body(12))
+    cache = emu._server.api.results_cache
+    small = http.get(f"{emu.url}/jobs/{job_id}/results").content
+    cache.forget()
+    cache.file_threshold = 0
+    streamed = [http.get(f"{emu.url}/jobs/{job_id}/results") for _ in range(2)]
+    assert all(r.status_code == 200 for r in streamed)
+    assert streamed[0].content == streamed[1].content == small
+    assert int(streamed[0].headers["Content-Length"]) == len(small)
+    assert cache.nbytes == 0 and cache.file_bytes == len(small)  # in a file, not in memory
+    (path,) = [f.path for f in cache._files.values()]
+    assert os.path.exists(path)
+    http.delete(f"{emu.url}/jobs/{job_id}")
+    assert not os.path.exists(path) and cache.file_bytes == 0
+    # the sliced encoder writes what json.dumps writes, for dense, sparse and nested results
+    sparse = Histogram(np.array([0.5, 0.25, 0.25]), np.array([9, 2, 100000]))
+    dense = Histogram(np.array([0.1, 0.2, 0.7]))
+    for value in (sparse, dense, {"c1": dense, "c2": sparse}):
+        plain = {k: dict(v) for k, v in value.items()} if "c1" in value else dict(value)
+        assert (
+            b"".join(iter_results_json(value)) == json.dumps(plain, separators=(",", ":")).encode()
+        )
+    assert list(sparse) == ["2", "9", "100000"] and sparse["9"] == 0.5 and "3" not in sparse

@@ -25,11 +25,12 @@ def rec(job_id, status="completed", parent=None, **extra):
 def test_add_get_update(store):
     stored = store.add([rec("a", body={"x": [1, 2]}), rec("b", parent="a")])
     assert [r["seq"] for r in stored] == [1, 2]
-    assert store.get("a")["body"] == {"x": [1, 2]}
+    assert store.get("a", full=True)["body"] == {"x": [1, 2]}
     assert store.get("zzz") is None
     new = store.update("a", {"status": "running", "start": 5})
-    assert new["status"] == "running" and new["start"] == 5 and new["body"] == {"x": [1, 2]}
+    assert new["status"] == "running" and new["start"] == 5
     assert store.get("a")["status"] == "running"
+    assert store.get("a", full=True)["body"] == {"x": [1, 2]}  # kept by the update
     assert store.update("nope", {"status": "x"}) is None
 
 
@@ -138,3 +139,38 @@ def test_unfinished_jobs_are_rerun_after_restart(tmp_path):
         assert job["status"] == "completed" and fresh.calls == 1
         for child in job["children"]:
             assert http.get(f"{second.url}/jobs/{child}").json()["status"] == "completed"
+
+
+def test_sqlite_reads_heavy_fields_only_when_asked_and_keeps_histograms(tmp_path):
+    """Status polls and listings of finished big jobs must not load their histograms."""
+    import numpy as np
+
+    from qiskit_ionq.emulator.histogram import Histogram
+
+    store = SqliteStore(tmp_path / "jobs.sqlite")
+    try:
+        hist = Histogram(np.full(1 << 12, 1 / (1 << 12)))
+        sparse = Histogram(np.array([0.25, 0.75]), np.array([3, 9]))
+        store.add([rec("a", body={"x": 1}, results=hist, sharpened=sparse)])
+        light = store.get("a")
+        assert not {"body", "results", "sharpened"} & set(light)
+        assert all(not {"results", "body"} & set(r) for r in store.list()[0])
+        full = store.get("a", full=True)
+        assert isinstance(full["results"], Histogram) and full["results"] == hist
+        assert full["sharpened"] == {"3": 0.25, "9": 0.75} and full["body"] == {"x": 1}
+        store.update("a", {"body": None, "status": "completed"})  # drop one heavy field
+        again = store.get("a", full=True)
+        assert "body" not in again and again["results"] == hist
+    finally:
+        store.close()
+
+
+def test_two_emulators_cannot_share_a_store_file(tmp_path):
+    from qiskit_ionq.emulator.store import StoreLockedError
+
+    path = tmp_path / "jobs.sqlite"
+    with IonQEmulator(simulator=FakeSimulator(), store=path):
+        with pytest.raises(StoreLockedError, match="in use by another emulator"):
+            IonQEmulator(simulator=FakeSimulator(), store=path).start()
+    with IonQEmulator(simulator=FakeSimulator(), store=path):  # released on stop
+        pass
