@@ -3,6 +3,10 @@
 ``demo``, ``run FILE``, ``emulator``, ``backends``, ``calibration BACKEND`` and
 ``job status|result|cancel ID``. Errors print one line on stderr and exit 1 (2 for usage).
 The API token is never printed.
+
+Without a token the commands use an emulator embedded in the command, and say so on stderr.
+Its jobs are kept in a per-user store (:func:`default_store_path`), so the job id that ``run``
+prints can be looked up by a later ``qiskit-ionq job ...``.
 """
 
 from __future__ import annotations
@@ -15,36 +19,86 @@ import runpy
 import sys
 from typing import Any, Iterator, List, Optional, Sequence
 
+from . import cli_output
 from .constants import NOISE_MODELS, TOKEN_ENV_VARS
-from .exceptions import IonQError
+from .exceptions import IonQCredentialsError, IonQError, IonQJobTimeoutError
 from .version import __version__
 
 BAR_WIDTH = 40
+STORE_ENV_VAR = "QISKIT_IONQ_EMULATOR_STORE"
 
 
 def _token_configured() -> bool:
     return any(os.environ.get(var) for var in TOKEN_ENV_VARS)
 
 
+def default_store_path() -> Optional[str]:
+    """Where the embedded emulator keeps its jobs, so that ids stay valid between commands.
+
+    ``$QISKIT_IONQ_EMULATOR_STORE`` when set (``memory`` keeps nothing), else
+    ``qiskit-ionq/emulator-jobs.sqlite`` under the user's cache directory
+    (``$XDG_CACHE_HOME`` or ``~/.cache``; ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on
+    Windows). ``None`` means in memory only.
+    """
+    chosen = os.environ.get(STORE_ENV_VAR)
+    if chosen is not None and chosen.strip():
+        return None if chosen.strip().lower() == "memory" else os.path.expanduser(chosen.strip())
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "qiskit-ionq", "emulator-jobs.sqlite")
+
+
+def _open_emulator() -> Any:
+    """The embedded emulator on the per-user store (in memory if the store cannot be used)."""
+    from .emulator import IonQEmulator
+
+    path = default_store_path()
+    if path is not None:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            return IonQEmulator(store=path).start()
+        except (OSError, ValueError) as exc:  # read-only home, corrupt file...
+            print(f"note: job store {path} unusable ({exc}); keeping jobs in memory, so job "
+                  "ids are valid only while this command runs", file=sys.stderr)  # fmt: skip
+    return IonQEmulator().start()
+
+
 @contextlib.contextmanager
-def _provider(local: bool, quiet: bool = False, why: str = "--local") -> Iterator[Any]:
+def _provider(
+    local: bool, quiet: bool = False, why: str = "--local", what: str = ""
+) -> Iterator[Any]:
     """A provider for the cloud when a token is set (and ``--local`` is not), else an
-    embedded emulator; says which on stderr so the output stays parseable."""
+    embedded emulator; says which on stderr so the output stays parseable.
+
+    ``what`` names the data a command shows (``"backends"``): the notice then says that it
+    is the local emulator's, not IonQ's.
+    """
     if not local and _token_configured():
         from .ionq_provider import IonQProvider
 
         provider = IonQProvider()
         if not quiet:
-            print(f"Using the IonQ cloud at {provider.credentials['url']}", file=sys.stderr)
+            print(cli_output.describe_api(provider.credentials["url"]), file=sys.stderr)
         yield provider
         return
-    from .emulator import IonQEmulator
-
-    with IonQEmulator() as emu:
+    emu = _open_emulator()
+    try:
         if not quiet:
             reason = why if local else "no API token is set"
             print(f"Using the local IonQ API emulator at {emu.url} ({reason})", file=sys.stderr)
+            if what:
+                print(
+                    f"This is the local emulator's {what}, not IonQ's. Set "
+                    f"{TOKEN_ENV_VARS[0]} to see IonQ's.",
+                    file=sys.stderr,
+                )
         yield emu.provider()
+    finally:
+        emu.stop()
 
 
 def _histogram(counts: dict) -> List[str]:
@@ -76,6 +130,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         backend = provider.get_backend(args.backend)
         print(f"Running a Bell circuit on {args.backend} with {args.shots} shots")
         job = backend.run(qc, shots=args.shots, **_seed(args))
+        cli_output.current_job(job.job_id())
         counts = job.get_counts()
         print(f"job {job.job_id()}: {job.status().name}")
         _print_counts(counts)
@@ -105,15 +160,19 @@ def load_circuit(path: str) -> Any:
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     if "OPENQASM 3" in text:
+        try:
+            import qiskit_qasm3_import  # noqa: F401  (the importer qiskit.qasm3.loads needs)
+        except ImportError:
+            raise IonQError(
+                f"{path} is OpenQASM 3, which needs the qasm3 extra: "
+                'pip install "qiskit-ionq[qasm3]"'
+            ) from None
         from qiskit import qasm3
 
         try:
             return qasm3.loads(text)
         except Exception as exc:
-            raise IonQError(
-                f"Could not read {path} as OpenQASM 3 ({exc}); OpenQASM 3 import needs "
-                "`pip install qiskit-qasm3-import`."
-            ) from None
+            raise IonQError(f"Could not read {path} as OpenQASM 3: {exc}") from None
     from qiskit import qasm2
 
     try:
@@ -126,12 +185,23 @@ def load_circuit(path: str) -> Any:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     circuit = load_circuit(args.file)
-    options: dict = {"shots": args.shots, **_seed(args)}
+    options: dict = {"shots": args.shots}
     if args.noise_model:
         options["noise_model"] = args.noise_model
     with _provider(args.local) as provider:
         backend = provider.get_backend(args.backend, gateset=args.gateset)
+        if args.seed is not None:
+            if "sampler_seed" in dict(backend.options.items()):
+                options["sampler_seed"] = args.seed
+            else:
+                print(f"note: --seed applies to ionq_simulator only; {args.backend} "
+                      "ignores it", file=sys.stderr)  # fmt: skip
+        if args.gateset == "native":
+            circuit = cli_output.to_native(
+                circuit, backend, args.backend, os.path.basename(args.file)
+            )
         job = backend.run(circuit, **options)
+        cli_output.current_job(job.job_id())
         print(f"job {job.job_id()} on {args.backend}")
         counts = job.result(timeout=args.timeout).get_counts()
         if args.json:
@@ -142,35 +212,65 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
-    with _provider(args.local, quiet=True) as provider:
-        entries = {e.get("backend"): e for e in provider.client.get_backends()}
-        for backend in provider.backends():
-            entry = entries.get(backend.api_target, {})
-            status = entry.get("status", "unlisted")
-            print(f"{str(backend.configuration().backend_name):<32} "
-                  f"{backend.configuration().n_qubits:>3} qubits  {status}")  # fmt: skip
+    with _provider(args.local, what="list of backends") as provider:
+        rows, notes = cli_output.backend_rows(provider, show_all=args.all)
+        for name, qubits, status in rows:
+            print(f"{name:<32} {qubits:>3} qubits  {status}")
+        for note in notes:
+            print(note)
     return 0
 
 
 def _cmd_calibration(args: argparse.Namespace) -> int:
-    with _provider(args.local, quiet=True) as provider:
+    with _provider(
+        args.local, quiet=args.json, what="characterization (made up for testing)"
+    ) as provider:
         cal = provider.get_backend(args.backend).calibration()
         if cal is None:
             print(f"{args.backend} is a simulator: it has no calibration.")
             return 0
-        print(json.dumps(cal.to_dict(), indent=2, sort_keys=True, default=str))
+        if args.json:
+            print(json.dumps(cal.to_dict(), indent=2, sort_keys=True, default=str))
+        else:
+            print("\n".join(cli_output.calibration_summary(args.backend, cal)))
     return 0
 
 
 def _cmd_job(args: argparse.Namespace) -> int:
     from .ionq_provider import IonQProvider
 
-    provider = IonQProvider(url=args.url) if args.url else IonQProvider()
-    if args.action == "list":
-        return _list_jobs(provider, args)
-    if not args.job_id:
+    if args.action != "list" and not args.job_id:
         print(f"qiskit-ionq job {args.action}: error: give the job id", file=sys.stderr)
         raise SystemExit(2)  # a usage error, as argparse reports its own
+    if args.url or _token_configured():
+        token = None
+        if args.url and not _token_configured() and cli_output.is_local_url(args.url):
+            token = "emulator"  # a local emulator accepts any key unless started with keys
+        provider = IonQProvider(token=token, url=args.url)
+        if args.action == "list":
+            return _list_jobs(provider, args)
+        return _job_action(args, provider)
+    # No token and no URL: the job can only be one that the embedded emulator ran.
+    emu = _open_emulator()
+    try:
+        where = default_store_path() or "memory"
+        if args.action == "list":
+            print(f"These are the local emulator's jobs ({where}), not IonQ's. Set "
+                  f"{TOKEN_ENV_VARS[0]} to list IonQ's.", file=sys.stderr)  # fmt: skip
+            return _list_jobs(emu.provider(), args)
+        if emu.get_job(args.job_id) is None:
+            raise IonQError(
+                f"Job {args.job_id} is not in the local emulator's job store ({where}), and no "
+                f"API token is set. To look it up on IonQ's cloud, set {TOKEN_ENV_VARS[0]}; "
+                "for a running emulator, pass --url."
+            )
+        return _job_action(args, emu.provider())
+    finally:
+        emu.stop()
+
+
+def _job_action(args: argparse.Namespace, provider: Any) -> int:
+    cli_output.current_job(args.job_id)
     job = provider.get_backend(args.backend or "ionq_simulator").retrieve_job(args.job_id)
     if args.action == "status":
         print(job.status().name)
@@ -208,10 +308,21 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return int(main_serve(args))
 
 
+_STORE_HELP = f"""\
+Without an API token, commands run an emulator inside the command. Its jobs are
+kept in a per-user store, so job ids stay valid for later `qiskit-ionq job`
+commands: $XDG_CACHE_HOME/qiskit-ionq/emulator-jobs.sqlite (by default under
+~/.cache; ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows). Set
+{STORE_ENV_VAR} to another file, or to 'memory' to keep nothing."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
-        prog="qiskit-ionq", description="Run Qiskit circuits on IonQ, or on a local emulator."
+        prog="qiskit-ionq",
+        description="Run Qiskit circuits on IonQ, or on a local emulator.",
+        epilog=_STORE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"qiskit-ionq {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -223,13 +334,31 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--cloud", action="store_true", help="use the IonQ cloud (needs a token)")
     demo.set_defaults(func=_cmd_demo)
 
-    run = sub.add_parser("run", help="run an OpenQASM 2/3 or Python circuit file")
-    run.add_argument("file", help="a .qasm file, or a .py file defining `circuit` or `qc`")
+    run = sub.add_parser(
+        "run",
+        help="run an OpenQASM 2/3 or Python circuit file",
+        description="Run a circuit file on IonQ's cloud (when a token is set) or on the\n"
+        "embedded emulator, and print its counts. OpenQASM 3 files need\n"
+        'pip install "qiskit-ionq[qasm3]".',
+        epilog=_STORE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "file",
+        help="a .qasm file (OpenQASM 2, or 3 with the qasm3 extra), or a .py file defining "
+        "`circuit` or `qc`",
+    )
     run.add_argument("--backend", default="ionq_simulator")
     run.add_argument("--shots", type=int, default=1024)
     run.add_argument("--seed", type=int, default=None, help="sampler seed (ideal simulator)")
     run.add_argument("--noise-model", choices=NOISE_MODELS, default=None)
-    run.add_argument("--gateset", choices=["qis", "native"], default="qis")
+    run.add_argument(
+        "--gateset",
+        choices=["qis", "native"],
+        default="qis",
+        help="native: compile the circuit to the backend's native gates (GPI/GPI2/MS or ZZ) "
+        "here, and send those",
+    )
     run.add_argument("--local", action="store_true", help="use the embedded emulator")
     run.add_argument("--timeout", type=float, default=600.0, help="seconds to wait at most")
     run.add_argument("--json", action="store_true", help="print counts as JSON")
@@ -243,14 +372,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     backends = sub.add_parser("backends", help="list backends and their status")
     backends.add_argument("--local", action="store_true", help="ask the embedded emulator")
+    backends.add_argument("--all", action="store_true", help="also list retired systems")
     backends.set_defaults(func=_cmd_backends)
 
     cal = sub.add_parser("calibration", help="show a QPU's current characterization")
     cal.add_argument("backend", help="e.g. ionq_qpu.aria-1")
     cal.add_argument("--local", action="store_true", help="ask the embedded emulator")
+    cal.add_argument("--json", action="store_true", help="print the whole characterization")
     cal.set_defaults(func=_cmd_calibration)
 
-    job = sub.add_parser("job", help="list jobs, or inspect or cancel a job by id")
+    job = sub.add_parser(
+        "job",
+        help="list jobs, or inspect or cancel a job by id",
+        epilog=_STORE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     job.add_argument("action", choices=["status", "result", "cancel", "list"])
     job.add_argument("job_id", nargs="?", default=None, help="the job (not for list)")
     job.add_argument(
@@ -272,10 +408,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``qiskit-ionq`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    cli_output.current_job(None)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(cli_output.interrupted(), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`qiskit-ionq demo | head -2`): stop quietly, as other
@@ -284,11 +421,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the signal
+    except IonQJobTimeoutError:
+        print(cli_output.timed_out(), file=sys.stderr)
+        return 1
+    except IonQCredentialsError as exc:
+        print(f"qiskit-ionq: error: {cli_output.credentials_hint(exc)}", file=sys.stderr)
+        return 1
     except Exception as exc:
         from qiskit.exceptions import QiskitError
 
         kind = "error" if isinstance(exc, QiskitError) else type(exc).__name__
-        print(f"qiskit-ionq: {kind}: {exc}", file=sys.stderr)
+        text = str(exc)
+        if isinstance(exc, QiskitError) and len(text) > 1 and text[0] == text[-1] in "'\"":
+            # QiskitError's str() is the repr of its message (in quotes): print the message.
+            text = str(getattr(exc, "message", text))
+        print(f"qiskit-ionq: {kind}: {text}", file=sys.stderr)
         return 1
 
 

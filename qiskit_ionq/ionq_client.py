@@ -18,7 +18,7 @@ from .api.retry import RetryPolicy
 from .api.transport import DEFAULT_TIMEOUT, Reply, Timeout, Transport, get_user_agent
 from .api.v03 import V03Adapter
 from .constants import DEFAULT_API_URL, TOKEN_ENV_VARS, URL_ENV_VARS
-from .exceptions import IonQClientError, IonQCredentialsError
+from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError
 from .histogram import parse_flat_histogram
 
 __all__ = ["IonQClient", "resolve_credentials", "get_user_agent"]
@@ -55,6 +55,40 @@ def resolve_credentials(token: Optional[str] = None, url: Optional[str] = None) 
         return None
 
     return {"token": pick(token, TOKEN_ENV_VARS), "url": pick(url, URL_ENV_VARS) or DEFAULT_API_URL}
+
+
+_VERSIONED_BASE = re.compile(r"/v\d+(\.\d+)*/?$")
+
+
+def _wrong_base_url(
+    err: IonQAPIError, base: str, method: str, url: str, parts: Iterable[Any]
+) -> Optional[IonQAPIError]:
+    """A 404 that means the base URL is wrong, reworded to say so; ``None`` for other errors.
+
+    Every route hangs under the versioned base URL (docs/reference/ionq-api.md §1.1), so a
+    404 on a collection route (``/jobs``, ``/backends``), or on any route when the URL has no
+    ``/v0.N`` segment, says nothing about the job and everything about the URL.
+    """
+    parts = [str(p) for p in parts]
+    collection = len(parts) == 1 and parts[0] in ("jobs", "backends")
+    unversioned = not _VERSIONED_BASE.search(base.split("?", 1)[0])
+    if err.status_code != 404 or not (collection or unversioned):
+        return None
+    why = (
+        f"The API URL {base} has no API version at its end"
+        if unversioned
+        else f"Nothing answers {method} {url}; {base} may not be an IonQ API base URL"
+    )
+    tried = str(err.message).rstrip(".")
+    return IonQAPIError(
+        f"{tried} (tried {method} {url}). {why}: the base URL should look like "
+        f"{DEFAULT_API_URL} (or http://127.0.0.1:PORT/v0.3 for a local emulator); set it "
+        f"with {URL_ENV_VARS[0]} or IonQProvider(url=...).",
+        status_code=err.status_code,
+        headers=err.headers,
+        body=err.body,
+        error_type=err.error_type,
+    )
 
 
 class _Secret:
@@ -171,9 +205,14 @@ class IonQClient:
         **kwargs: Any,
     ) -> Reply:
         headers = self._headers(self._require_token() if auth else None)
-        return self._transport.request(
-            method, self.make_path(*parts), headers=headers, params=params, **kwargs
-        )
+        url = self.make_path(*parts)
+        try:
+            return self._transport.request(method, url, headers=headers, params=params, **kwargs)
+        except IonQAPIError as err:
+            hinted = _wrong_base_url(err, self._url, method, url, parts)
+            if hinted is None:
+                raise
+            raise hinted from None
 
     def _get_json(
         self, *parts: Any, expect: type = dict, flat_arrays: bool = False, **kwargs: Any
@@ -226,7 +265,13 @@ class IonQClient:
         reconciliation). The protocol, its bounds and its errors are documented in
         :func:`qiskit_ionq.api.submission.submit_exactly_once`.
         """
-        return self._api.submit_job(job)
+        try:
+            return self._api.submit_job(job)
+        except IonQAPIError as err:
+            hinted = _wrong_base_url(err, self._url, "POST", self.make_path("jobs"), ["jobs"])
+            if hinted is None:
+                raise
+            raise hinted from None
 
     def retrieve_job(self, job_id: str) -> Dict[str, Any]:
         """``GET /jobs/{id}``: the job object."""

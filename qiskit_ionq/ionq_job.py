@@ -41,6 +41,7 @@ from .job_data import (
 )
 from .job_wait import bounded_wait, check_extra_arguments, deadline_for, timeout_error
 from .mitigation import resolve_aggregation
+from .progress import WaitProgress
 from .qasm3_input import QASM3_JOB_TYPE
 from .results import ExperimentData, build_experiment, default_header, map_output
 from .shot_results import LeakageReport
@@ -205,16 +206,25 @@ class IonQJob(JobV1):
         timeout: Optional[float] = None,
         wait: float = 5,
         callback: Optional[Callable[[str, JobStatus, IonQJob], None]] = None,
+        progress: Optional[bool] = None,
     ) -> None:
         """Poll until the job is final: after ~50 ms at first, backing off to ``wait`` seconds.
+
+        ``progress``: show the status and elapsed time during a long wait (``None``: when the
+        session is interactive, unless ``QISKIT_IONQ_PROGRESS=0``; see
+        :mod:`qiskit_ionq.progress`).
 
         Raises:
             IonQJobTimeoutError: (a Qiskit ``JobTimeoutError``) when ``timeout`` passes first.
             IonQJobFailureError: when the job fails.
         """
         deadline = deadline_for(timeout)
+        display = WaitProgress.for_job(self, progress)
         with bounded_wait(self._job_id, timeout, deadline):
-            self._wait(timeout, deadline, wait, callback)
+            try:
+                self._wait(timeout, deadline, wait, display.chain(callback))
+            finally:
+                display.close()  # before any message about an interrupted wait
 
     def _wait(
         self,
@@ -249,6 +259,7 @@ class IonQJob(JobV1):
         callback: Optional[Callable[..., None]] = None,
         aggregation: Optional[str] = None,
         memory: Optional[bool] = None,
+        progress: Optional[bool] = None,
         **kwargs: Any,
     ) -> IonQResult:
         """Wait for the job and return its :class:`IonQResult` (cached per aggregation).
@@ -260,6 +271,7 @@ class IonQJob(JobV1):
             timeout: seconds to wait at most (``IonQJobTimeoutError`` after).
             wait: longest pause between polls.
             callback: ``callback(job_id, status, job)`` after each poll.
+            progress: show progress while waiting (see :meth:`wait_for_final_state`).
             aggregation: how a debiased job's variants are combined: ``"average"``,
                 ``"voting"`` (= ``sharpen=True``), or, on IonQ API v0.4, ``"dnl"`` and
                 ``"majority"``.
@@ -287,8 +299,12 @@ class IonQJob(JobV1):
         if key in self._results:
             return self._results[key]
         deadline = deadline_for(timeout)  # one budget for the polls and the download
+        display = WaitProgress.for_job(self, progress)
         with bounded_wait(self._job_id, timeout, deadline):
-            self._wait(timeout, deadline, wait, callback)
+            try:
+                self._wait(timeout, deadline, wait, display.chain(callback))
+            finally:
+                display.close()
             data = self._refresh()
         if data.get("status") == "canceled":
             raise IonQJobStateError(
@@ -530,6 +546,7 @@ _RESULT_ARGUMENTS = (
     "callback",
     "aggregation",
     "memory",
+    "progress",
 )
 
 

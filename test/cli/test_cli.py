@@ -74,7 +74,7 @@ def test_backends_and_calibration_locally(capsys):
     out = capsys.readouterr().out
     assert re.search(r"ionq_simulator\s+29 qubits\s+available", out)
     assert "ionq_qpu.aria-1" in out
-    assert main(["calibration", "ionq_qpu.aria-1", "--local"]) == 0
+    assert main(["calibration", "ionq_qpu.aria-1", "--local", "--json"]) == 0
     assert '"connectivity"' in capsys.readouterr().out
     assert main(["calibration", "ionq_simulator", "--local"]) == 0
     assert "simulator" in capsys.readouterr().out
