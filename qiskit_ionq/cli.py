@@ -52,18 +52,31 @@ def default_store_path() -> Optional[str]:
     return os.path.join(base, "qiskit-ionq", "emulator-jobs.sqlite")
 
 
-def _open_emulator() -> Any:
-    """The embedded emulator on the per-user store (in memory if the store cannot be used)."""
+def _open_emulator(need_store: bool = False) -> Any:
+    """The embedded emulator on the per-user store (in memory if the store cannot be used).
+
+    Args:
+        need_store: the command is about stored jobs (``job ...``): an unusable store is then
+            an error, not a fallback to memory.
+    """
     from .emulator import IonQEmulator
+    from .emulator.store import StoreLockedError
 
     path = default_store_path()
     if path is not None:
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             return IonQEmulator(store=path).start()
-        except (OSError, ValueError) as exc:  # read-only home, corrupt file...
-            print(f"note: job store {path} unusable ({exc}); keeping jobs in memory, so job "
-                  "ids are valid only while this command runs", file=sys.stderr)  # fmt: skip
+        except (OSError, ValueError, StoreLockedError) as exc:  # in use, read-only, corrupt
+            busy = isinstance(exc, StoreLockedError)
+            why = "in use by another qiskit-ionq command" if busy else f"unusable ({exc})"
+            if need_store:
+                raise IonQError(
+                    f"The local emulator's job store {path} is {why}"
+                    + ("; try again when that command has ended." if busy else ".")
+                ) from None
+            print(f"note: job store {path} is {why}; keeping jobs in memory, so job ids are "
+                  "valid only while this command runs", file=sys.stderr)  # fmt: skip
     return IonQEmulator().start()
 
 
@@ -251,7 +264,7 @@ def _cmd_job(args: argparse.Namespace) -> int:
             return _list_jobs(provider, args)
         return _job_action(args, provider)
     # No token and no URL: the job can only be one that the embedded emulator ran.
-    emu = _open_emulator()
+    emu = _open_emulator(need_store=True)
     try:
         where = default_store_path() or "memory"
         if args.action == "list":

@@ -312,3 +312,16 @@ def test_python_users_get_the_url_hint_too(emulator):
     with pytest.raises(IonQAPIError) as info:
         good.retrieve_job("no-such-job").status()
     assert "no-such-job" in str(info.value) and "has no API version" not in str(info.value)
+
+
+def test_a_store_in_use_by_another_command(bell, capsys):
+    from qiskit_ionq.emulator import IonQEmulator
+
+    with IonQEmulator(store=default_store_path()):  # another command holds the store
+        assert main(["run", str(bell), "--shots", "8", "--json"]) == 0
+        err = capsys.readouterr().err
+        assert "in use by another qiskit-ionq command" in err
+        assert "valid only while this command runs" in err
+        assert main(["job", "status", "some-id"]) == 1
+        err = capsys.readouterr().err
+        assert "in use by another qiskit-ionq command; try again" in err
