@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Union
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import Options
@@ -45,10 +45,18 @@ __all__ = [
 ]
 
 
-class IonQBackend(compat.BackendBase):  # type: ignore[misc]
+if TYPE_CHECKING:  # Qiskit is untyped: give type checkers a base that is not Any
+    from ._typing import TypedBackendBase as _BackendBase
+    from .ionq_job import IonQJob
+else:
+    _BackendBase = compat.BackendBase
+
+
+class IonQBackend(_BackendBase):
     """Base class of IonQ backends (see the module docstring for the Qiskit base class)."""
 
     _is_simulator = False
+    _ionq_configuration: Any  # set by compat.init_backend
 
     def __init__(
         self,
@@ -280,7 +288,9 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
         return Calibration(self.client.get_calibration_data(self.api_target))
 
     # -- running ------------------------------------------------------------------------
-    def run(self, circuit: Union[QuantumCircuit, Sequence[QuantumCircuit]], **kwargs: Any) -> Any:
+    def run(
+        self, circuit: Union[QuantumCircuit, Sequence[QuantumCircuit]], **kwargs: Any
+    ) -> IonQJob:
         """Serialize and submit ``circuit`` (or a list, as ONE multi-circuit job).
 
         Options are validated before any request; unknown options warn and are ignored.
@@ -395,13 +405,13 @@ class IonQBackend(compat.BackendBase):  # type: ignore[misc]
                     f"{limit}. Reduce the circuit width or choose a larger target."
                 )
 
-    def retrieve_job(self, job_id: str) -> Any:
+    def retrieve_job(self, job_id: str) -> IonQJob:
         """Rebuild a job from server data alone (any process, any tool)."""
         from .ionq_job import IonQJob
 
         return IonQJob(self, job_id, self.client)
 
-    def retrieve_jobs(self, job_ids: Iterable[str]) -> List[Any]:
+    def retrieve_jobs(self, job_ids: Iterable[str]) -> List[IonQJob]:
         """Rebuild several jobs; see :meth:`retrieve_job`."""
         return [self.retrieve_job(job_id) for job_id in job_ids]
 

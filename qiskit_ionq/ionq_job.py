@@ -12,7 +12,18 @@ import json
 import logging
 import time
 import warnings
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import JobV1
@@ -73,7 +84,13 @@ def _seed(text: Any) -> Optional[int]:
         return None
 
 
-class IonQJob(JobV1):
+if TYPE_CHECKING:  # Qiskit is untyped: give type checkers a base that is not Any
+    from ._typing import TypedJobBase as _JobBase
+else:
+    _JobBase = JobV1
+
+
+class IonQJob(_JobBase):
     """A job on an IonQ backend.
 
     Args:

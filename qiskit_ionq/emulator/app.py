@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import os
 import threading
-from typing import Any, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
 
 from .catalog import Catalog
 from .faults import FaultInjector
@@ -33,6 +33,9 @@ from .security import AccessPolicy
 from .server import Api
 from .stats import Stats
 from .store import JobStore, MemoryStore, open_store
+
+if TYPE_CHECKING:  # for the annotation of provider() only: the server never imports the client
+    from qiskit_ionq.ionq_provider import IonQProvider
 
 log = logging.getLogger("qiskit_ionq.emulator")
 
@@ -259,7 +262,7 @@ class IonQEmulator:
         host = f"[{self._host}]" if ":" in self._host else self._host
         return f"http://{host}:{self.port}/v0.3"
 
-    def provider(self, **kwargs: Any) -> Any:
+    def provider(self, **kwargs: Any) -> IonQProvider:
         """An ``IonQProvider`` wired to this emulator.
 
         Args:
