@@ -18,6 +18,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
 
+from .budget import parse_bytes
 from .catalog import Catalog
 from .faults import FaultInjector
 from .httpd import (
@@ -81,6 +82,10 @@ class IonQEmulator:
         max_body: largest request body in bytes.
         max_connections: open client connections served at once (more get a 503).
         header_timeout: seconds a request may take to send its line and headers.
+        max_memory: bytes (or a size such as ``"8G"``) that running simulations may use
+            together; default half of the RAM. A job needing more fails with code
+            ``MemoryLimitExceeded`` (see :mod:`.budget`).
+        max_job_seconds: longest simulation of one job (then ``SimulationTimeout``).
 
     Raises:
         ValueError: non-loopback host without ``allow_remote`` and keys, or empty keys.
@@ -105,6 +110,8 @@ class IonQEmulator:
         max_body: int = MAX_BODY,
         max_connections: int = MAX_CONNECTIONS,
         header_timeout: float = HEADER_TIMEOUT,
+        max_memory: int | str | None = None,
+        max_job_seconds: float = 600.0,
     ) -> None:
         if isinstance(api_keys, str):
             raise ValueError("api_keys must be a collection of keys, e.g. ['key'], not a string")
@@ -133,6 +140,18 @@ class IonQEmulator:
             "max_connections": max_connections,
             "header_timeout": header_timeout,
         }
+        self.max_memory = parse_bytes(max_memory) if isinstance(max_memory, str) else max_memory
+        if self.max_memory is not None and (
+            isinstance(self.max_memory, bool)
+            or not isinstance(self.max_memory, int)
+            or self.max_memory < 1
+        ):
+            raise ValueError(f"max_memory must be a positive number of bytes, got {max_memory!r}")
+        if not (isinstance(max_job_seconds, (int, float)) and 0 < max_job_seconds < float("inf")):
+            raise ValueError(
+                f"max_job_seconds must be a positive finite number, got {max_job_seconds!r}"
+            )
+        self.max_job_seconds = float(max_job_seconds)
         self._host = host
         self._requested_port = port
         self.api_keys = keys
@@ -180,6 +199,8 @@ class IonQEmulator:
                 seed=self.seed,
                 workers=self.workers,
                 get_wait=self.get_wait,
+                max_memory=self.max_memory,
+                max_job_seconds=self.max_job_seconds,
             )
             manager.job_warnings = self._job_warnings
             api = Api(manager, Catalog(), self.faults, self._stats, self.access)

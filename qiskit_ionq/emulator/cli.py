@@ -14,6 +14,7 @@ import sys
 import threading
 from typing import Any, Dict, List, Optional
 
+from .budget import parse_bytes
 from .faults import FAULT_SPEC_HELP, parse_fault_spec
 from .jobs import JobDelays
 
@@ -40,6 +41,13 @@ def _delays(text: str) -> float | Dict[str, float]:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"invalid --delay {text!r}: {exc}") from None
     return value
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _fault(text: str) -> str:
@@ -113,6 +121,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=None, help="seed for simulations and faults")
     parser.add_argument(
+        "--max-memory",
+        type=_size,
+        default=None,
+        metavar="SIZE",
+        help="memory that running simulations may use together, e.g. 8G or 512M (default: "
+        "half of the RAM); a job that needs more fails with MemoryLimitExceeded",
+    )
+    parser.add_argument(
         "--log-level",
         default="WARNING",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -146,6 +162,7 @@ def main_serve(args: argparse.Namespace) -> int:
             allow_remote=args.allow_remote,
             admin_key=getattr(args, "admin_key", None),
             allowed_hosts=getattr(args, "allowed_hosts", None) or (),
+            max_memory=getattr(args, "max_memory", None),
         )
         for spec in args.faults or []:
             emulator.faults.add_spec(spec)

@@ -14,8 +14,10 @@ holds several such rows (noisy trajectories) and applies ops to all of them at o
 from __future__ import annotations
 
 import math
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -38,6 +40,26 @@ class JobFailure(Exception):
 
     def __reduce__(self) -> Tuple[Any, Tuple[str, str]]:  # picklable across processes
         return (type(self), (self.code, self.message))
+
+
+_CHECK = threading.local()  # the running job's stop check, per worker thread
+
+
+@contextmanager
+def stop_check(check: Optional[Callable[[], None]]) -> Iterator[None]:
+    """Make :func:`checkpoint` call ``check`` on this thread (which raises to stop)."""
+    _CHECK.fn = check
+    try:
+        yield
+    finally:
+        _CHECK.fn = None
+
+
+def checkpoint() -> None:
+    """Between gates: let a canceled, deleted or overdue job stop here (see ``stop_check``)."""
+    check = getattr(_CHECK, "fn", None)
+    if check is not None:
+        check()
 
 
 def preflight(message: str) -> JobFailure:
@@ -440,6 +462,7 @@ class Runner:
     def advance(self, stop: int) -> np.ndarray:
         """Apply the gates up to index ``stop`` (exclusive); returns the state row."""
         for gate in self.gates[self.done : stop]:
+            checkpoint()
             for op in gate.ops:
                 self.states.apply(op)
         self.done = max(self.done, stop)

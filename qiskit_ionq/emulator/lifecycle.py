@@ -27,16 +27,27 @@ Choices on the fact sheet's open questions (section 8) made here:
 from __future__ import annotations
 
 import heapq
+import inspect
 import itertools
 import logging
 import os
-import queue
 import random
 import threading
 import time
 import uuid
 from typing import Any, Callable, Collection, Dict, List, Optional, Tuple, Union
 
+from .budget import (
+    MEMORY_LIMIT_CODE,
+    SMALL_JOB_BYTES,
+    SMALL_JOB_WORK,
+    Abort,
+    Aborted,
+    JobQueue,
+    MemoryBudget,
+    default_memory_budget,
+    format_bytes,
+)
 from .jobs import (
     FINAL,
     PHASES,
@@ -116,6 +127,12 @@ class JobManager:
         workers: simulation threads (daemon threads, so ``stop`` never waits for them).
         get_wait: with zero delays, how long a GET may wait for an in-flight job to finish
             before answering, so that a client's first poll usually sees ``completed``.
+        max_memory: bytes that running simulations may take together (default: half the
+            RAM); a job that needs more on its own fails with :data:`.MEMORY_LIMIT_CODE`.
+        max_job_seconds: a simulation running longer fails with ``SimulationTimeout``.
+
+    Sharing the machine (see :mod:`.budget`): small jobs have a lane of their own, big ones
+    wait for memory, and cancelling or deleting a job stops its simulation.
     """
 
     def __init__(
@@ -127,6 +144,8 @@ class JobManager:
         seed: Optional[int] = None,
         workers: int = 4,
         get_wait: float = 0.5,
+        max_memory: Optional[int] = None,
+        max_job_seconds: float = 600.0,
     ) -> None:
         self.store = store
         self.sim = simulator
@@ -142,10 +161,24 @@ class JobManager:
         self._started: Dict[str, float] = {}
         self._stopped = False
         self._timer = _Timer()
-        self._queue: queue.SimpleQueue[Optional[str]] = queue.SimpleQueue()
+        self.budget = MemoryBudget(max_memory or default_memory_budget())
+        self.max_job_seconds = max_job_seconds
+        self._estimates: Dict[str, Tuple[int, int]] = {}  # queued job -> (bytes, work)
+        self._aborts: Dict[str, Abort] = {}  # running job -> its stop flag
+        try:
+            self._takes_stop = "stop" in inspect.signature(simulator.execute).parameters
+        except (TypeError, ValueError):
+            self._takes_stop = False
+        self._queue = JobQueue()
+        count = max(1, workers)
         self._workers = [
-            threading.Thread(target=self._work, name=f"ionq-emulator-worker-{i}", daemon=True)
-            for i in range(max(1, workers))
+            threading.Thread(
+                target=self._work,
+                args=(i == 0 and count > 1,),  # worker 0 keeps a lane free for small jobs
+                name=f"ionq-emulator-worker-{i}",
+                daemon=True,
+            )
+            for i in range(count)
         ]
         for thread in self._workers:
             thread.start()
@@ -191,7 +224,7 @@ class JobManager:
             "parent": None,
             "children": child_ids,
             "circuits": len(entries) if isinstance(circuits, list) else 1,
-            "body": body,
+            "body": None if status in FINAL else body,  # a finished job needs no request
             "echo": echo,
             "failure_pending": failure,
             "submission_id": metadata.get("qiskit_ionq_submission_id"),
@@ -249,12 +282,34 @@ class JobManager:
     def _validate(self, body: Dict[str, Any]) -> Optional[Dict[str, str]]:
         try:
             self.sim.validate_job(body)
+            estimate = getattr(self.sim, "resource_estimate", None)
+            need = int(estimate(body)[0]) if estimate is not None else 0
         except self.sim.JobFailure as exc:
             return {"code": exc.code, "error": exc.message}
         except Exception:
             log.exception("simulator validation crashed")
             return {"code": "InternalError", "error": "The emulator could not validate the job."}
+        if not self.budget.fits(need):
+            return {
+                "code": MEMORY_LIMIT_CODE,
+                "error": f"Simulating this job needs about {format_bytes(need)} of memory; this "
+                f"emulator's budget is {format_bytes(self.budget.limit)} (--max-memory). Use "
+                "fewer qubits, or start the emulator with a larger --max-memory.",
+            }
         return None
+
+    def _estimate(self, job_id: str) -> Tuple[int, int]:
+        """``(bytes, work)`` of a job about to be queued (``(0, 0)`` if unknown)."""
+        estimate = getattr(self.sim, "resource_estimate", None)
+        record = self.store.get(job_id, full=True) if estimate is not None else None
+        if record is None or record.get("body") is None:
+            return 0, 0
+        try:
+            need, work = estimate(record["body"])  # type: ignore[misc]
+            return int(need), int(work)
+        except Exception:
+            log.debug("resource_estimate failed", exc_info=True)
+            return 0, 0
 
     def _predict(self, body: Dict[str, Any]) -> Optional[int]:
         try:
@@ -287,7 +342,8 @@ class JobManager:
             self._finished(job_id)
         elif status == "running":
             self._started[job_id] = time.monotonic()
-            self._queue.put(job_id)
+            need, work = self._estimates[job_id] = self._estimate(job_id)
+            self._queue.put(job_id, small=need < SMALL_JOB_BYTES and work < SMALL_JOB_WORK)
         else:
             self._timer.call_later(getattr(self.delays, status), self._leave, job_id, status)
 
@@ -352,9 +408,9 @@ class JobManager:
         event.set()
 
     # ----------------------------------------------------------------- workers
-    def _work(self) -> None:
+    def _work(self, small_only: bool) -> None:
         while True:
-            job_id = self._queue.get()
+            job_id = self._queue.get(small_only=small_only)
             if job_id is None or self._stopped:
                 return
             try:
@@ -366,19 +422,46 @@ class JobManager:
                     log.exception("emulator worker failed on job %s", job_id)
 
     def _run(self, job_id: str) -> None:
+        need, _ = self._estimates.pop(job_id, (0, 0))
+        abort = self._aborts[job_id] = Abort(timeout_error=self._timeout_error)
+        try:
+            if not self.budget.reserve(need, abort):
+                return  # canceled or deleted while waiting for memory
+            try:
+                self._simulate(job_id, abort)
+            finally:
+                self.budget.release(need)
+        except Aborted:
+            log.debug("simulation of job %s stopped (canceled, deleted or shutting down)", job_id)
+        finally:
+            self._aborts.pop(job_id, None)
+
+    def _timeout_error(self) -> BaseException:
+        return self.sim.JobFailure(  # type: ignore[no-any-return]
+            "SimulationTimeout",
+            f"The simulation ran longer than this emulator's limit of {self.max_job_seconds:g} s.",
+        )
+
+    def _simulate(self, job_id: str, abort: Abort) -> None:
         record = self.store.get(job_id, full=True)
-        if record is None or record["status"] != "running":
+        if record is None or record["status"] != "running" or abort.is_set:
             return
         seed = None if self.seed is None else self.seed + int(record["seq"])
         began = time.perf_counter()
+        abort.deadline = time.monotonic() + self.max_job_seconds  # not counting the wait
         try:
-            results = self.sim.execute(record["body"], seed=seed)
+            if self._takes_stop:
+                results = self.sim.execute(record["body"], seed=seed, stop=abort.check)
+            else:
+                results = self.sim.execute(record["body"], seed=seed)
             outcome: Union[List[Any], Dict[str, str]] = list(results)
             expected = len(record["children"]) or 1
             if len(outcome) != expected:  # never leave a job "running" for ever
                 raise RuntimeError(f"{len(outcome)} results for {expected} circuit(s)")
         except self.sim.JobFailure as exc:
             outcome = {"code": exc.code, "error": exc.message}
+        except Aborted:
+            raise
         except Exception:
             log.exception("simulation of job %s crashed", job_id)
             outcome = {"code": "SimulationError", "error": "The emulator's simulator crashed."}
@@ -402,12 +485,12 @@ class JobManager:
         exec_ms = int(round((time.monotonic() - started) * 1000)) if started else 0
         if isinstance(outcome, dict):
             ok = self._transition(
-                record, ("running",), "failed", {"failure": outcome, "response": now}
+                record, ("running",), "failed", {"failure": outcome, "response": now, "body": None}
             )
         else:
-            ok = self._transition(
-                record, ("running",), "completed", *completion_fields(record, outcome, now, exec_ms)
-            )
+            changes, child_changes = completion_fields(record, outcome, now, exec_ms)
+            changes["body"] = None  # the request is not needed any more (memory, store size)
+            ok = self._transition(record, ("running",), "completed", changes, child_changes)
         if ok:
             self._finished(job_id)
 
@@ -433,8 +516,12 @@ class JobManager:
             return None
         head = self.store.get(record["parent"]) if record["parent"] else record
         if head is not None and self._transition(
-            head, ("submitted", "ready", "running"), "canceled", {"response": int(time.time())}
+            head,
+            ("submitted", "ready", "running"),
+            "canceled",
+            {"response": int(time.time()), "body": None},
         ):
+            self._stop_simulation(head["id"])
             self._finished(head["id"])
         return self.store.get(job_id)
 
@@ -448,12 +535,20 @@ class JobManager:
                     doomed += [job_id, *record["children"]]
             self.store.delete(doomed)
         for job_id in doomed:
+            self._stop_simulation(job_id)
             self._finished(job_id)
+
+    def _stop_simulation(self, job_id: str) -> None:
+        abort = self._aborts.get(job_id)
+        if abort is not None:
+            abort.set()
 
     def reset(self) -> None:
         """Forget every job; in-flight work finds its job gone and is discarded."""
         with self._lock:
             self.store.clear()
+        for abort in list(self._aborts.values()):
+            abort.set()
         with self._events_lock:
             events = list(self._done.values())
             self._done.clear()
@@ -464,8 +559,9 @@ class JobManager:
         """Stop the timer and workers without waiting for a running simulation."""
         self._stopped = True
         self._timer.stop()
-        for _ in self._workers:
-            self._queue.put(None)
+        self._queue.close()
+        for abort in list(self._aborts.values()):
+            abort.set()
         with self._events_lock:
             events = list(self._done.values())
         for event in events:

@@ -38,7 +38,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .gates import Gate, JobFailure, Runner, States, pauli_op, preflight, probabilities
+from .gates import (
+    Gate,
+    JobFailure,
+    Runner,
+    States,
+    checkpoint,
+    pauli_op,
+    preflight,
+    probabilities,
+)
 
 # (r1, r2) per model, section 3.5 (the repeating decimals written as exact fractions).
 RATES: Dict[str, Tuple[float, float]] = {
@@ -373,6 +382,7 @@ def noisy_outcomes(
                 errors.setdefault(g, {}).setdefault((q, letter), []).append(row)
         states = States(np.empty((len(chunk), 1 << m), dtype=np.complex128), m, live=0)
         for g in range(chunk[0][0][0][0], len(gates)):
+            checkpoint()
             if states.live:
                 for op in gates[g].ops:
                     states.apply(op)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -54,6 +54,7 @@ from .gates import (
     probabilities,
     relabel,
     rotation_matrix,
+    stop_check,
 )
 from .histogram import Histogram
 from .jobs import StoredBody
@@ -76,6 +77,7 @@ __all__ = [
     "JobFailure",
     "execute",
     "predicted_execution_time_ms",
+    "resource_estimate",
     "simulate_statevector",
     "validate_job",
 ]
@@ -83,6 +85,7 @@ __all__ = [
 MAX_CONTROLS = 7  # section 4.1: "a controls list of up to seven qubits"
 MAX_ACTIVE_QUBITS = 26  # emulator cap on simulated (touched) qubits: 2**26 amplitudes = 1 GiB
 _IDEAL_CUTOFF = 1e-12  # ideal histograms omit states below this probability
+MAX_IDEAL_WORK = 1 << 37  # amplitude x gate updates of one ideal job (minutes), else refused
 
 
 @dataclass
@@ -161,7 +164,48 @@ def _parse_job(body: Any, *, check_limits: bool = True, last_use: bool = False) 
             )
     if backend.model is not None:
         check_shots_budget(job.shots)
+    else:
+        work = sum(len(c.gates) << _active(c) for c in job.circuits)
+        if work > MAX_IDEAL_WORK:
+            raise JobFailure(
+                "SimulationTimeout",
+                f"the job needs {work:.2e} amplitude updates (gates x 2**qubits); this emulator "
+                f"runs at most {MAX_IDEAL_WORK:.2e} per job: use fewer gates or qubits.",
+            )
     return job
+
+
+def _active(circ: Circuit) -> int:
+    return len({q for g in circ.gates for q in g.qubits})
+
+
+def resource_estimate(body: Dict[str, Any]) -> Tuple[int, int]:
+    """``(peak bytes, work)`` of running a valid job: memory of the largest circuit's
+    simulation plus the histograms kept, and amplitude x gate updates.
+
+    Ideal runs hold the state and its spare buffer (32 bytes per amplitude), then the
+    probabilities and their temporaries (~24), then the histogram (8-16 per kept entry).
+    Noisy runs hold batches of trajectories (:func:`.noise.noisy_outcomes`) and per-shot
+    outcome arrays. Returns ``(0, 0)`` for a body that does not validate.
+    """
+    try:
+        job = _parse_job(body, check_limits=False)
+    except JobFailure:
+        return 0, 0
+    peak = kept = work = 0
+    for circ in job.circuits:
+        amplitudes = 1 << _active(circ)
+        if job.backend.model is None:
+            working = 56 * amplitudes
+            kept += 16 * amplitudes
+            work += len(circ.gates) * amplitudes
+        else:
+            batch = max(1, (1 << 20) // amplitudes) * amplitudes
+            working = 32 * (batch + amplitudes) + 48 * job.shots
+            kept += 32 * min(job.shots, amplitudes)
+            work += len(circ.gates) * amplitudes * max(1, job.shots // 50)
+        peak = max(peak, working)
+    return peak + kept, work
 
 
 def validate_job(body: Dict[str, Any]) -> None:
@@ -456,22 +500,30 @@ def _run_circuit(job: _Job, circ: Circuit, rng: Optional[np.random.Generator]) -
     return CircuitResult(circ.name, circ.width, counts, hist, sharp)
 
 
-def execute(body: Dict[str, Any], *, seed: Optional[int] = None) -> List[CircuitResult]:
+def execute(
+    body: Dict[str, Any],
+    *,
+    seed: Optional[int] = None,
+    stop: Optional[Callable[[], None]] = None,
+) -> List[CircuitResult]:
     """Validate and run a job; one :class:`CircuitResult` per circuit, in submission order.
 
     Args:
         body: the ``POST /jobs`` body.
         seed: seed of shot sampling, unless the job's ``noise.seed`` is an int (section 3.5),
             which wins. ``None``: fresh randomness. Ideal runs use no randomness.
+        stop: called between gates; raises to stop the simulation (a canceled job, a time
+            limit). Whatever it raises propagates.
 
     Raises:
         JobFailure: as :func:`validate_job`.
     """
     job = _parse_job(body, last_use=True)
-    if job.backend.model is None:  # ideal runs draw no randomness: skip seeding a generator
-        return [_run_circuit(job, circ, None) for circ in job.circuits]
-    rng = np.random.default_rng(job.backend.seed if job.backend.seed is not None else seed)
-    return [_run_circuit(job, circ, rng) for circ in job.circuits]
+    with stop_check(stop):
+        if job.backend.model is None:  # ideal runs draw no randomness: skip seeding
+            return [_run_circuit(job, circ, None) for circ in job.circuits]
+        rng = np.random.default_rng(job.backend.seed if job.backend.seed is not None else seed)
+        return [_run_circuit(job, circ, rng) for circ in job.circuits]
 
 
 def predicted_execution_time_ms(body: Dict[str, Any]) -> int:
