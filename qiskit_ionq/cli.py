@@ -424,8 +424,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     cli_output.current_job(None)
     try:
         return int(args.func(args))
-    except KeyboardInterrupt:
-        print(cli_output.interrupted(), file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        # A wait interrupted inside the library has already said how to reach the job
+        # (the exception carries that note); otherwise say it here, in command-line words.
+        print("interrupted" if exc.args else cli_output.interrupted(), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`qiskit-ionq demo | head -2`): stop quietly, as other

@@ -325,3 +325,40 @@ def test_a_store_in_use_by_another_command(bell, capsys):
         assert main(["job", "status", "some-id"]) == 1
         err = capsys.readouterr().err
         assert "in use by another qiskit-ionq command; try again" in err
+
+
+def test_ctrl_c_while_waiting_names_the_job_in_cli_words(emulator):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    emulator.job_delays = {"running": 60.0}
+    job = emulator.provider().get_backend("ionq_simulator").run(qc, shots=5)
+    env = dict(os.environ, QISKIT_IONQ_API_TOKEN="anything")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qiskit_ionq", "job", "result", job.job_id(), "--url", emulator.url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while emulator.stats()["requests"].get("GET /jobs/{id}") is None:
+            assert time.monotonic() < deadline, "the command never polled the job"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        emulator.job_delays = None
+    assert proc.returncode == 130
+    assert f"qiskit-ionq job result {job.job_id()}" in err
+    assert f"qiskit-ionq job cancel {job.job_id()}" in err
+    assert "Traceback" not in err
