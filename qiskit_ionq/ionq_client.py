@@ -14,9 +14,9 @@ import os
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
+from .api import BaseAdapter, make_adapter, resolve_api
 from .api.retry import RetryPolicy
 from .api.transport import DEFAULT_TIMEOUT, Reply, Timeout, Transport, get_user_agent
-from .api.v03 import V03Adapter
 from .constants import DEFAULT_API_URL, TOKEN_ENV_VARS, URL_ENV_VARS
 from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError
 from .histogram import parse_flat_histogram
@@ -110,11 +110,12 @@ class _Secret:
 
 
 class IonQClient:
-    """Client for the IonQ REST API v0.3 (routes in :mod:`qiskit_ionq.api.v03`).
+    """Client for the IonQ REST API, v0.3 (default) or v0.4.
 
     Args:
         token: API key; else found in the environment (see :func:`resolve_credentials`).
-        url: API base URL, e.g. ``https://api.ionq.co/v0.3``.
+        url: API base URL, e.g. ``https://api.ionq.co/v0.3``; its last path segment
+            (``/v0.3``, ``/v0.4``) chooses the API version.
         custom_headers: extra headers; ours (Authorization, Content-Type, User-Agent) win.
         timeout: default (connect, read) seconds of every request.
         retry_policy: retry limits and timings (:class:`~qiskit_ionq.api.retry.RetryPolicy`).
@@ -122,6 +123,13 @@ class IonQClient:
         transport: a ready :class:`~qiskit_ionq.api.transport.Transport` (tests inject one with a
             fake sleep and clock); ``timeout``, ``retry_policy`` and ``allow_insecure_http``
             are then taken from it.
+        api_version: ``"v0.3"`` or ``"v0.4"`` when the URL does not say (appended to it;
+            it replaces the version of the built-in default URL). A URL naming the other
+            version is an error.
+
+    Routes, bodies and their mapping to one internal job view live in the API adapters
+    (:mod:`qiskit_ionq.api.v03`, :mod:`qiskit_ionq.api.v04`); every method here returns
+    the same shapes on both versions.
 
     One client holds one connection pool and may be shared by threads.
 
@@ -140,10 +148,17 @@ class IonQClient:
         retry_policy: Optional[RetryPolicy] = None,
         allow_insecure_http: bool = False,
         transport: Optional[Transport] = None,
+        api_version: Optional[str] = None,
     ) -> None:
         credentials = resolve_credentials(token, url)
         self._token = _Secret(credentials["token"])
-        self._url: str = credentials["url"]
+        # The built-in URL (also as the provider passes it on) yields to api_version.
+        url_is_default = url in (None, DEFAULT_API_URL) and not any(
+            str(os.environ.get(name) or "").strip() for name in URL_ENV_VARS
+        )
+        self._url, version = resolve_api(
+            credentials["url"], api_version, url_is_default=url_is_default
+        )
         self._custom_headers = {str(k): str(v) for k, v in (custom_headers or {}).items()}
         self._transport = transport or Transport(
             timeout=timeout, retry_policy=retry_policy, allow_insecure_http=allow_insecure_http
@@ -153,13 +168,27 @@ class IonQClient:
         # Proxy, CA bundle and .netrc settings are read from the environment now, once
         # (see Transport), not on every request.
         self._transport.environment_for(self.make_path("jobs"))
-        self._api = V03Adapter(self)
+        self._api: BaseAdapter = make_adapter(version, self)
 
     # -- plumbing -------------------------------------------------------------------------
     @property
     def url(self) -> str:
         """The API base URL."""
         return self._url
+
+    @property
+    def api_version(self) -> str:
+        """The IonQ API version spoken (``"v0.3"`` or ``"v0.4"``)."""
+        return self._api.version
+
+    @property
+    def adapter(self) -> BaseAdapter:
+        """The API adapter (routes and body shapes of :attr:`api_version`)."""
+        return self._api
+
+    def supports(self, capability: str) -> bool:
+        """Whether the API version offers an optional feature (e.g. ``"whoami"``)."""
+        return self._api.supports(capability)
 
     @property
     def transport(self) -> Transport:
@@ -202,10 +231,12 @@ class IonQClient:
         *parts: Any,
         params: Optional[Mapping[str, Any]] = None,
         auth: bool = True,
+        url: Optional[str] = None,
         **kwargs: Any,
     ) -> Reply:
+        # `url`: an absolute URL the adapter built (same origin, checked by the adapter).
         headers = self._headers(self._require_token() if auth else None)
-        url = self.make_path(*parts)
+        url = url or self.make_path(*parts)
         try:
             return self._transport.request(method, url, headers=headers, params=params, **kwargs)
         except IonQAPIError as err:
@@ -241,7 +272,7 @@ class IonQClient:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<IonQClient url={self._url!r}>"
+        return f"<IonQClient url={self._url!r} api={self._api.version}>"
 
     def __getstate__(self) -> Dict[str, Any]:
         headers = self._custom_headers.items()
@@ -253,7 +284,7 @@ class IonQClient:
         self._custom_headers = dict(state["custom_headers"])
         self._transport = state["transport"]
         self._token = _Secret(resolve_credentials(None, self._url)["token"])
-        self._api = V03Adapter(self)
+        self._api = make_adapter(resolve_api(self._url)[1], self)
 
     # -- jobs (routes: qiskit_ionq.api.v03) -----------------------------------------------
     def submit_job(self, job: Any) -> Dict[str, Any]:
@@ -306,6 +337,7 @@ class IonQClient:
         extra_query_params: Optional[Mapping[str, Any]] = None,
         *,
         flat_arrays: bool = False,
+        job: Optional[Mapping[str, Any]] = None,
     ) -> Dict[str, Any]:
         """A job's histogram, or histograms keyed by child id in circuit order.
 
@@ -313,21 +345,37 @@ class IonQClient:
         ``flat_arrays=True`` a flat histogram comes back as a
         :class:`~qiskit_ionq.histogram.FlatHistogram` (a mapping equal to the dict, holding
         the parsed arrays); any other body is returned exactly as without it.
+
+        ``job``: the job as :meth:`retrieve_job` returned it, when the caller has it; on
+        API v0.4 it says where the results are (else one more ``GET /jobs/{id}`` does).
         """
-        return self._api.get_results(job_id, sharpen, extra_query_params, flat_arrays=flat_arrays)
+        return self._api.get_results(
+            job_id, sharpen, extra_query_params, flat_arrays=flat_arrays, job=job
+        )
 
     # -- backends and characterizations ---------------------------------------------------
     def get_backends(self) -> List[Dict[str, Any]]:
         """``GET /backends``: no token needed; a short timeout and few retries (a probe)."""
         return self._api.get_backends()
 
-    def get_calibration_data(self, backend_name: str) -> Dict[str, Any]:
-        """The current characterization of a QPU.
+    def get_calibration_data(self, backend_name: str) -> Optional[Dict[str, Any]]:
+        """The current characterization of a QPU (``None`` when the API has none).
 
         ``"ionq_qpu.aria-1"``, ``"qpu.aria-1"`` and ``"aria-1"`` all name the same QPU.
         """
         return self._api.get_calibration_data(backend_name)
 
-    def get_characterization(self, characterization_id: str) -> Dict[str, Any]:
-        """One characterization object by id."""
-        return self._api.get_characterization(characterization_id)
+    def get_characterization(
+        self, characterization_id: str, backend_name: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """One characterization object by id (API v0.4 also needs the backend's name)."""
+        return self._api.get_characterization(characterization_id, backend_name)
+
+    # -- account and service (API v0.4) ------------------------------------------------------
+    def whoami(self) -> Dict[str, Any]:
+        """``GET /whoami``: the API key's identity (API v0.4; a clear error on v0.3)."""
+        return self._api.whoami()
+
+    def health(self) -> Dict[str, Any]:
+        """``GET /health``: ``{"status": "pass"}`` when IonQ's service is up (API v0.4)."""
+        return self._api.health()

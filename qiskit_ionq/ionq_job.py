@@ -344,6 +344,15 @@ class IonQJob(_JobBase):
                     extra_query_params=extra or None,
                     flat_arrays=True,
                 )
+
+            # A flat histogram is parsed from the JSON text straight into arrays (no dict).
+            raw = self._client.get_results(
+                self._job_id,
+                sharpen=sharpen,
+                extra_query_params=extra or None,
+                flat_arrays=True,
+                job=data,  # says where the results are (API v0.4 links them from the job)
+            )
             result = self._build_result(data, raw)
         self._results[key] = result
         return result
@@ -499,6 +508,12 @@ class IonQJob(_JobBase):
             histograms = [raw]
             header_items = header_list(headers, 1, where)
             meas_maps = [self._single_meas_map(data)]
+        # API v0.4 echoes no `registers`: the map then comes from the client's own header.
+        meas_maps = [
+            header.get("meas_mapped") if meas_map is None and isinstance(header, dict) else meas_map
+            for meas_map, header in zip(meas_maps, header_items)
+        ]
+        header_items = [_without_meas_map(header) for header in header_items]
         width = int(data.get("qubits") or 0)
         experiments: List[ExperimentData] = []
         for index, (hist, header, meas_map) in enumerate(zip(histograms, header_items, meas_maps)):
@@ -580,6 +595,13 @@ def _shots(stored: Any, listed: Any, passed: Mapping[str, Any], where: str) -> i
             )
         return int(text)
     return int(passed.get("shots") or 1024)
+
+
+def _without_meas_map(header: Any) -> Any:
+    """The experiment header as Qiskit shows it (the measurement map is ours, not Qiskit's)."""
+    if isinstance(header, dict) and "meas_mapped" in header:
+        return {k: v for k, v in header.items() if k != "meas_mapped"}
+    return header
 
 
 def _width_of(histogram: Dict[str, Any]) -> int:

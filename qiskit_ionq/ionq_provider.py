@@ -41,6 +41,8 @@ class IonQProvider:
         retry_policy: a :class:`~qiskit_ionq.api.retry.RetryPolicy` (attempts, backoff, deadline).
         allow_insecure_http: allow sending the token over plain ``http://`` to a host that
             is not this machine (refused by default).
+        api_version: ``"v0.3"`` (default) or ``"v0.4"``, when the URL does not end in a
+            version segment (see :class:`~qiskit_ionq.ionq_client.IonQClient`).
     """
 
     name = "ionq_provider"
@@ -54,6 +56,7 @@ class IonQProvider:
         timeout: Optional[Any] = None,
         retry_policy: Optional[Any] = None,
         allow_insecure_http: bool = False,
+        api_version: Optional[str] = None,
     ) -> None:
         self.credentials = resolve_credentials(token, url)
         self.custom_headers = dict(custom_headers or {})
@@ -63,6 +66,8 @@ class IonQProvider:
         }
         if timeout is not None:
             self.client_options["timeout"] = timeout
+        if api_version is not None:
+            self.client_options["api_version"] = api_version
         self._client: Optional[IonQClient] = None
         self._lock = threading.Lock()
 

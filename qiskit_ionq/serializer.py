@@ -353,6 +353,11 @@ def build_job_payload(
 
     encoded = [encode_circuit(c, gateset, ionq_compiler_synthesis) for c in circuit_list]
     headers = [build_header(c) for c in circuit_list]
+    for circ, circ_header, enc in zip(circuit_list, headers, encoded):
+        if circ.num_clbits:
+            # The measurement map also travels in the header: API v0.4 stores no
+            # `registers`, so a job retrieved by id reads it from here.
+            circ_header["meas_mapped"] = enc.meas_map
     program: Dict[str, Any] = {
         "format": CIRCUIT_FORMAT,
         "gateset": gateset,

@@ -22,12 +22,21 @@ def _clean_ionq_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(params=["v0.3", "v0.4"])
+def api_version(request: pytest.FixtureRequest) -> str:
+    """Each IonQ API version: every end-to-end test runs once per version."""
+    return str(request.param)
+
+
 @pytest.fixture
-def emulator() -> Iterator[object]:
-    """A fresh emulator on a free loopback port, stopped after the test."""
+def emulator(api_version: str) -> Iterator[object]:
+    """A fresh emulator on a free loopback port, stopped after the test.
+
+    Its ``url`` (and ``provider()``) speak ``api_version``; both versions are served.
+    """
     from qiskit_ionq.emulator import IonQEmulator
 
-    emu = IonQEmulator(seed=1234)
+    emu = IonQEmulator(seed=1234, api_version=api_version)
     emu.start()
     try:
         yield emu

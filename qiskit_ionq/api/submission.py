@@ -64,7 +64,7 @@ class SelfEncodingBody(Protocol):
 
 
 class JobsClient(Protocol):
-    """What submission needs from the REST client (:class:`~qiskit_ionq.ionq_client.IonQClient`)."""
+    """What submission needs from the API adapter (:class:`.adapter.BaseAdapter`)."""
 
     @property
     def transport(self) -> Transport:
@@ -76,6 +76,10 @@ class JobsClient(Protocol):
 
     def make_path(self, *parts: Any) -> str:
         """The URL of a route, e.g. ``make_path("jobs")``."""
+
+    def job_view(self, job: Mapping[str, Any]) -> Dict[str, Any]:
+        """A job list entry of the API version as the internal job view (``request`` in
+        epoch seconds, ``children``), so that reconciliation reads one shape."""
 
 
 def submit_exactly_once(client: JobsClient, job: Any) -> Dict[str, Any]:
@@ -198,6 +202,7 @@ def _reconcile(
         if not isinstance(jobs, list):
             problem = "the job list had an unexpected shape"
             break
+        jobs = [client.job_view(j) if isinstance(j, Mapping) else j for j in jobs]
         matches = [j for j in jobs if _submission_id(j) == sid and j.get("id")]
         if matches:
             return _adopt(sid, matches)

@@ -1,4 +1,4 @@
-"""A local emulator of the IonQ REST API v0.3, with a real simulator inside.
+"""A local emulator of the IonQ REST API (v0.3 and v0.4), with a real simulator inside.
 
 The offline default for demos, examples and tests (spec section 10)::
 

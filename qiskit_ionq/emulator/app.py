@@ -1,4 +1,4 @@
-"""``IonQEmulator``: the local IonQ API v0.3 server as a Python object (spec section 10.1).
+"""``IonQEmulator``: the local IonQ API server (v0.3 and v0.4) as a Python object.
 
 It wires the pieces together (store -> job manager -> API -> HTTP server on a daemon thread)
 and offers the test knobs: job delays, fault injection, statistics, warnings.
@@ -53,7 +53,7 @@ def _is_loopback(host: str) -> bool:
 
 
 class IonQEmulator:
-    """A local IonQ API v0.3 server with a real simulator inside.
+    """A local IonQ API server (v0.3 and v0.4 over one job store) with a real simulator inside.
 
     Args:
         host: address to bind. Anything but a loopback address needs ``allow_remote=True``
@@ -86,6 +86,9 @@ class IonQEmulator:
             together; default half of the RAM. A job needing more fails with code
             ``MemoryLimitExceeded`` (see :mod:`.budget`).
         max_job_seconds: longest simulation of one job (then ``SimulationTimeout``).
+        api_version: the version :attr:`url` and :meth:`provider` use (``"v0.3"`` or
+            ``"v0.4"``). Both are always served, from one job store: ``/v0.3/...`` and
+            ``/v0.4/...`` (:meth:`url_for`).
 
     Raises:
         ValueError: non-loopback host without ``allow_remote`` and keys, or empty keys.
@@ -112,7 +115,10 @@ class IonQEmulator:
         header_timeout: float = HEADER_TIMEOUT,
         max_memory: int | str | None = None,
         max_job_seconds: float = 600.0,
+        api_version: str = "v0.3",
     ) -> None:
+        if api_version not in ("v0.3", "v0.4"):
+            raise ValueError(f"api_version must be 'v0.3' or 'v0.4', got {api_version!r}")
         if isinstance(api_keys, str):
             raise ValueError("api_keys must be a collection of keys, e.g. ['key'], not a string")
         keys = None if api_keys is None else frozenset(api_keys)
@@ -162,6 +168,8 @@ class IonQEmulator:
         self.get_wait = get_wait
         self._job_warnings = list(job_warnings or [])
         self._simulator = simulator
+        #: The version :attr:`url` (and so :meth:`provider`) points at; both are served.
+        self.api_version = api_version
         self.faults = FaultInjector(seed)
         self._stats = Stats()
         self._memory_store: Optional[JobStore] = None
@@ -277,11 +285,17 @@ class IonQEmulator:
 
     @property
     def url(self) -> str:
-        """Base URL of the API, e.g. ``http://127.0.0.1:54321/v0.3``."""
+        """Base URL of the API in :attr:`api_version`, e.g. ``http://127.0.0.1:54321/v0.3``."""
+        return self.url_for(self.api_version)
+
+    def url_for(self, version: str) -> str:
+        """Base URL of one API version the emulator serves (``"v0.3"`` or ``"v0.4"``)."""
         if self._server is None:
             raise RuntimeError("the emulator is not running; call start() first")
+        if version not in ("v0.3", "v0.4"):
+            raise ValueError(f"unknown API version {version!r}; the emulator serves v0.3, v0.4")
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}/v0.3"
+        return f"http://{host}:{self.port}/{version}"
 
     def provider(self, **kwargs: Any) -> IonQProvider:
         """An ``IonQProvider`` wired to this emulator.

@@ -23,6 +23,13 @@ TARGET_QUBITS: Dict[str, int] = {
     "qpu.aria-2": 25,
     "qpu.forte-1": 36,
     "qpu.forte-enterprise-1": 36,
+    # A ZZ-native system with restricted connectivity (a ring), which no static client table
+    # knows: it exercises "backends come from the API" and coupling-map routing end to end.
+    "qpu.tempo-1": 12,
+}
+#: Systems whose 2-qubit gates work only on these pairs (others are all-to-all).
+RESTRICTED: Dict[str, List[List[int]]] = {
+    "qpu.tempo-1": [sorted((q, (q + 1) % 12)) for q in range(12)],
 }
 # Targets accepted on POST /jobs: the listed backends plus bare "qpu", which qiskit >= 0.5.5
 # and Cirq send (section 8.12). We treat it as "any QPU" and do not list it as a backend.
@@ -36,6 +43,7 @@ _QUEUE_MS = {
     "qpu.aria-2": 3_600_000,
     "qpu.forte-1": 86_400_000,
     "qpu.forte-enterprise-1": 7_200_000,
+    "qpu.tempo-1": 3_600_000,
 }
 
 # (1q fidelity, 2q fidelity, SPAM mean, SPAM stderr, SPAM median) and timings in seconds
@@ -52,6 +60,10 @@ _FAMILY: Dict[str, Tuple[Tuple[float, ...], Dict[str, float]]] = {
     "forte": (
         (0.9998, 0.9940, 0.9962, 0.0005, 0.9968),
         {"t1": 100, "t2": 1, "1q": 1.3e-4, "2q": 9.7e-4, "readout": 1.5e-4, "reset": 5e-5},
+    ),
+    "tempo": (
+        (0.9999, 0.9960, 0.9970, 0.0004, 0.9975),
+        {"t1": 100, "t2": 1, "1q": 1.2e-4, "2q": 9e-4, "readout": 1.5e-4, "reset": 5e-5},
     ),
 }
 
@@ -104,8 +116,9 @@ class Catalog:
             "date": date,
             "backend": backend,
             "qubits": qubits,
-            # Trapped ions are all-to-all: every unordered pair can host a 2-qubit gate.
-            "connectivity": _all_pairs(qubits),
+            # Trapped ions are all-to-all: every unordered pair can host a 2-qubit gate
+            # (except on the restricted systems).
+            "connectivity": RESTRICTED.get(backend) or _all_pairs(qubits),
             "fidelity": {
                 "1q": {"mean": f1q},
                 "2q": {"mean": round(f2q + wobble, 6)},

@@ -18,11 +18,11 @@ from .budget import parse_bytes
 from .faults import FAULT_SPEC_HELP, parse_fault_spec
 from .jobs import JobDelays
 
-_DESCRIPTION = "Serve a local emulator of the IonQ REST API v0.3 until interrupted."
+_DESCRIPTION = "Serve a local emulator of the IonQ REST API (v0.3 and v0.4) until interrupted."
 
 _EPILOG = (
     "Jobs run on a local simulator. Stop with Ctrl-C or SIGTERM.\n"
-    "Admin routes (outside /v0.3): GET /_emulator/stats, GET|POST|DELETE /_emulator/faults,\n"
+    "Admin routes (outside /v0.3 and /v0.4): GET /_emulator/stats, GET|POST|DELETE /_emulator/faults,\n"
     "POST /_emulator/reset.\n\n" + FAULT_SPEC_HELP
 )
 

@@ -75,7 +75,7 @@ Fault SPEC syntax: "[METHOD ]ROUTE:WHAT[:key=value]...", e.g.
   "POST /jobs:slow_accept:delay=40"    store the job (and answer) only after 40 s
   "* *:500:rate=0.2"                   20% of all API requests answer 500 (JSON body)
   "* *:reset:rate=0.05"                reset 5% of all connections
-METHOD is GET/POST/PUT/DELETE or * (default *). ROUTE is a path under /v0.3, written
+METHOD is GET/POST/PUT/DELETE or * (default *). ROUTE is a path under /v0.3 or /v0.4, written
 as the route template (/jobs/{id}) or a glob on the real path (/jobs/*).
 WHAT is an HTTP status (409, 429, 500, 502, 503, 504, 520-529, ...) or a kind:
 reset, slow, slow_accept, store_then_fail, store_then_reset.
@@ -114,7 +114,7 @@ class FaultRule:
 
     Attributes:
         route: ``"METHOD PATH"`` or just ``"PATH"`` (any method). ``PATH`` is relative to
-            ``/v0.3`` and matches either the route template (``/jobs/{id}``) or, as a glob,
+            ``/v0.3`` (or ``/v0.4``: both trees share templates) and matches either the route template (``/jobs/{id}``) or, as a glob,
             the concrete path (``/jobs/*``). ``"*"`` matches every route.
         kind: one of :data:`KINDS`.
         status: HTTP status for ``status`` / ``store_then_fail`` (default 502 for the latter).

@@ -42,10 +42,10 @@ from urllib.parse import parse_qs, urlsplit
 from .faults import reason
 from .server import (
     ADMIN_PREFIX,
-    API_PREFIX,
     Api,
     ApiError,
     Response,
+    api_relative,
     error_response,
     fault_response,
 )
@@ -380,7 +380,7 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         matched = api.route(path)
         template = matched[0]
-        versioned = path == API_PREFIX or path.startswith(API_PREFIX + "/")
+        relative = api_relative(path)  # None outside the /v0.3 and /v0.4 trees
         if template is not None:
             stats_key = f"{method} {template}"
         elif path.startswith(ADMIN_PREFIX):
@@ -414,8 +414,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Faults model the network/CDN in front of the API: they apply before auth and only
         # to API routes, never to the admin routes used to control them.
         rule = None
-        if versioned:
-            relative = path[len(API_PREFIX) :].rstrip("/") or "/"
+        if relative is not None:
             rule = api.faults.pick(method, template, relative)
         if rule is not None and rule.kind == "reset":
             self._reset_connection(stats_key)
@@ -431,7 +430,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._raw, raw = raw, b""  # _respond drops it once parsed
             response = self._respond(method, path, split.query, matched, owner)
-            if rule is not None and response.status == 200:
+            if rule is not None and 200 <= response.status < 300:
                 if rule.kind == "store_then_reset":
                     self._reset_connection(stats_key)
                     return

@@ -67,6 +67,7 @@ TARGET_QUBITS: Dict[str, int] = {
     "qpu.aria-2": 25,
     "qpu.forte-1": 36,
     "qpu.forte-enterprise-1": 36,
+    "qpu.tempo-1": 12,
 }
 MODEL_QUBITS: Dict[str, int] = {
     "ideal": 29,
@@ -83,6 +84,7 @@ QPU_MODEL: Dict[str, str] = {
     "qpu.aria-2": "aria-2",
     "qpu.forte-1": "forte-1",
     "qpu.forte-enterprise-1": "forte-1",
+    "qpu.tempo-1": "forte-1",  # no published model of its own: Forte's rates
 }
 
 MAX_SAMPLED_SHOTS = 1_000_000  # shot-based runs beyond this fail with SimulationError

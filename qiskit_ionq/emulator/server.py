@@ -5,7 +5,10 @@
 
 Conventions (fact sheet sections 1.2, 1.4, 7.1 and Appendix A):
 
-* Every route lives under ``/v0.3``; every success is HTTP 200 with a JSON body.
+* Every route lives under ``/v0.3``, and again under ``/v0.4`` with that version's bodies
+  (:mod:`.v04`, handlers in :mod:`.server_v04`): one store, so a job created through one
+  version is visible through the other. v0.3 successes are HTTP 200 with a JSON body; a
+  v0.4 create answers 201.
 * Errors are ``{"error": <name>, "message": <text>, "statusCode": <code>}`` (``statusCode`` is
   always present: a string ``error`` without it crashes qiskit's parser, section 7.1).
 * Auth is ``Authorization: apiKey <key>``, required everywhere except ``GET /backends``.
@@ -40,6 +43,9 @@ from .stats import Stats
 from .store import Record
 
 API_PREFIX = "/v0.3"
+V04_PREFIX = "/v0.4"
+#: The API versions served, by path prefix; route templates are relative to them.
+API_PREFIXES = (API_PREFIX, V04_PREFIX)
 ADMIN_PREFIX = "/_emulator"
 JSON_TYPE = "application/json"
 Query = Dict[str, List[str]]
@@ -87,6 +93,14 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str, headers: Optional[Dict[str, str]] = None):
         super().__init__(message)
         self.status, self.message, self.headers = status, message, headers or {}
+
+
+def api_relative(path: str) -> Optional[str]:
+    """``path`` relative to its API version prefix (``/v0.4/jobs`` -> ``/jobs``), or None."""
+    for prefix in API_PREFIXES:
+        if path == prefix or path.startswith(prefix + "/"):
+            return path[len(prefix) :].rstrip("/") or "/"
+    return None
 
 
 def _single(query: Query, name: str) -> Optional[str]:
@@ -188,9 +202,59 @@ class Api:
             ),
             ("/calibrations/current", "/calibrations/current", {"GET": self.calibration}, KEY),
         ]
+        from .server_v04 import V04Handlers
+
+        v4 = self.v04 = V04Handlers(self)
+        # The /v0.4 tree: same templates (so faults and stats name routes alike), v0.4
+        # handlers where the bodies differ, the shared ones where they do not.
+        table_v04: List[Tuple[str, str, Dict[str, Handler], str]] = [
+            (
+                "/jobs",
+                "/jobs",
+                {"GET": v4.list_jobs, "POST": v4.create_job, "DELETE": self.delete_jobs},
+                KEY,
+            ),
+            ("/jobs/status/cancel", "/jobs/status/cancel", {"PUT": self.cancel_jobs}, KEY),
+            (f"/jobs/{job}", "/jobs/{id}", {"GET": v4.get_job, "DELETE": self.delete_job}, KEY),
+            (
+                f"/jobs/{job}/status/cancel",
+                "/jobs/{id}/status/cancel",
+                {"PUT": v4.cancel_job},
+                KEY,
+            ),
+            (
+                f"/jobs/{job}/results/probabilities",
+                "/jobs/{id}/results/probabilities",
+                {"GET": v4.results},
+                KEY,
+            ),
+            (
+                f"/jobs/{job}/results/probabilities/aggregated",
+                "/jobs/{id}/results/probabilities/aggregated",
+                {"GET": v4.results},
+                KEY,
+            ),
+            ("/backends", "/backends", {"GET": v4.backends}, PUBLIC),
+            (f"/backends/{backend}", "/backends/{backend}", {"GET": v4.backend}, PUBLIC),
+            (
+                f"/backends/{backend}/characterizations",
+                "/backends/{backend}/characterizations",
+                {"GET": v4.characterizations},
+                PUBLIC,
+            ),
+            (
+                f"/backends/{backend}/characterizations/(?P<char_id>[^/]+)",
+                "/backends/{backend}/characterizations/{id}",
+                {"GET": v4.characterization},
+                KEY,
+            ),
+            ("/whoami", "/whoami", {"GET": v4.whoami}, KEY),
+            ("/health", "/health", {"GET": v4.health}, PUBLIC),
+        ]
         self._routes = [
-            (re.compile(re.escape(API_PREFIX) + pattern + "$"), template, handlers, auth)
-            for pattern, template, handlers, auth in table
+            (re.compile(re.escape(prefix) + pattern + "$"), template, handlers, auth)
+            for prefix, routes in ((API_PREFIX, table), (V04_PREFIX, table_v04))
+            for pattern, template, handlers, auth in routes
         ]
         admin: List[Tuple[str, Dict[str, Handler]]] = [
             ("/stats", {"GET": self.admin_stats}),
@@ -310,6 +374,16 @@ class Api:
         Newest first lets a client find what it just submitted on the first page. ``limit``
         comes from the query or, as Cirq sends it, from a JSON body. Child jobs are not listed.
         """
+        records, cursor = self.list_page(query, body, owner)
+        page: Dict[str, Any] = {"jobs": [render_job(r) for r in records]}
+        if cursor is not None:
+            page["next"] = cursor  # absent on the last page: Cirq stops on that
+        return page
+
+    def list_page(
+        self, query: Query, body: Any, owner: Optional[str]
+    ) -> Tuple[List[Record], Optional[str]]:
+        """One page of ``GET /jobs`` (both versions): ``(records, next cursor or None)``."""
         status = _single(query, "status")
         if status is not None and status not in STATUSES:
             raise ApiError(400, f"Unknown status {status!r}; expected one of {list(STATUSES)}.")
@@ -328,10 +402,7 @@ class Api:
             )
         except KeyError:
             raise ApiError(400, "Unknown 'next' cursor.") from None
-        page: Dict[str, Any] = {"jobs": [render_job(r) for r in records]}
-        if cursor is not None:
-            page["next"] = cursor  # absent on the last page: Cirq stops on that
-        return page
+        return records, cursor
 
     def get_job(self, job_id: str, query: Query, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``GET /jobs/{id}`` with optional ``include``/``exclude`` field lists (section 2.2)."""
@@ -393,9 +464,7 @@ class Api:
 
     def results(self, job_id: str, query: Query, owner: Optional[str], **_: Any) -> Response:
         """``GET /jobs/{id}/results[?sharpen=true|false]`` (sections 2.8, 6)."""
-        sharpen_value = (_single(query, "sharpen") or "false").strip().lower()
-        if sharpen_value not in ("true", "false", "1", "0"):
-            raise ApiError(400, f"'sharpen' must be true or false, got {sharpen_value!r}.")
+        sharpen = self.sharpen_param(query)
         record = self._job(job_id, owner, full=True)
         if record["status"] != "completed":
             detail = ""
@@ -406,7 +475,6 @@ class Api:
                 f"Job {job_id} is {record['status']}{detail}; results exist only for "
                 "completed jobs.",
             )
-        sharpen = sharpen_value in ("true", "1")
         source = results_source(record, sharpen=sharpen)
         if sharpen and source is results_source(record):
             sharpen = False  # same histogram object: share one encoded body
@@ -414,6 +482,14 @@ class Api:
         if isinstance(body, FileBody):
             return Response(200, b"", file=body)
         return Response(200, body)
+
+    @staticmethod
+    def sharpen_param(query: Query) -> bool:
+        """The ``sharpen`` query parameter (``true``/``false``, any case; default false)."""
+        value = (_single(query, "sharpen") or "false").strip().lower()
+        if value not in ("true", "false", "1", "0"):
+            raise ApiError(400, f"'sharpen' must be true or false, got {value!r}.")
+        return value in ("true", "1")
 
     def forget_results(self, job_ids: Optional[List[str]] = None) -> None:
         """Drop cached ``/results`` bodies of ``job_ids`` (all when ``None``)."""

@@ -37,6 +37,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .catalog import RESTRICTED
 from .gates import (
     FIXED_GATES,
     Gate,
@@ -121,6 +122,8 @@ class _Job:
 # --------------------------------------------------------------------------- parsing
 _PARSED: Dict[int, Tuple[Any, _Job]] = {}  # id(body) -> (body, parsed job), oldest first
 _PARSED_LOCK = threading.Lock()
+# Systems whose 2-qubit gates must act on connected pairs (this emulator does not route).
+_RESTRICTED_PAIRS = {name: {frozenset(p) for p in pairs} for name, pairs in RESTRICTED.items()}
 _PARSED_SIZE = 16  # bodies validated but not (yet) executed: a few in-flight jobs
 
 
@@ -154,6 +157,16 @@ def _parse_job(body: Any, *, check_limits: bool = True, last_use: bool = False) 
                 f"circuit {i} needs {circ.width} qubits; {backend.limit_reason} has "
                 f"{backend.qubit_limit}.",
             )
+    allowed = _RESTRICTED_PAIRS.get(backend.target)
+    for i, circ in enumerate(job.circuits if allowed is not None else ()):
+        for gate in circ.gates:  # a system with restricted connectivity
+            if len(gate.qubits) == 2 and frozenset(gate.qubits) not in allowed:  # type: ignore[operator]
+                raise JobFailure(
+                    "PreflightError",
+                    f"circuit {i}: {gate.name} on qubits {list(gate.qubits)}, which "
+                    f"{backend.target} does not connect (see its characterization's "
+                    "connectivity); route the circuit with transpile(circuit, backend).",
+                )
     for i, circ in enumerate(job.circuits):  # then what this emulator can simulate
         active = len({q for g in circ.gates for q in g.qubits})
         if active > MAX_ACTIVE_QUBITS:

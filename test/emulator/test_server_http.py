@@ -36,6 +36,7 @@ def test_url_port_and_backends_without_auth(emu):
         "qpu.aria-2",
         "qpu.forte-1",
         "qpu.forte-enterprise-1",
+        "qpu.tempo-1",
     }
     assert names["simulator"]["qubits"] == 29 and names["qpu.aria-1"]["qubits"] == 25
     for name, entry in names.items():
@@ -108,7 +109,7 @@ def test_empty_key_collection_rejected():
 def test_unknown_route_and_wrong_method(emu, http):
     assert_error(http.get(f"{emu.url}/nope"), 404)
     assert_error(http.get(f"http://127.0.0.1:{emu.port}/jobs"), 404)  # no /v0.3 prefix
-    assert_error(http.get(f"http://127.0.0.1:{emu.port}/v0.4/jobs"), 404)
+    assert_error(http.get(f"http://127.0.0.1:{emu.port}/v0.5/jobs"), 404)  # not served
     response = http.put(f"{emu.url}/jobs")
     assert_error(response, 405)
     assert set(response.headers["Allow"].split(", ")) == {"GET", "POST", "DELETE"}

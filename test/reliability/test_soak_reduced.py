@@ -47,8 +47,8 @@ ONE_SHOT_FAULTS = (
     {"route": "GET /jobs", "kind": "slow", "delay": SLOW, "times": 1, "after": 1},
     {"route": "GET /jobs/{id}", "kind": "slow", "delay": SLOW, "times": 1},
     {"route": "GET /jobs/{id}", "kind": "status", "status": 409, "times": 1, "after": 2},
-    {"route": "GET /jobs/{id}/results", "kind": "reset", "times": 1},
-    {"route": "GET /jobs/{id}/results", "kind": "status", "status": 524, "times": 1},
+    {"route": "GET /jobs/*/results*", "kind": "reset", "times": 1},
+    {"route": "GET /jobs/*/results*", "kind": "status", "status": 524, "times": 1},
 )
 
 

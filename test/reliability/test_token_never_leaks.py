@@ -277,7 +277,8 @@ def test_injected_faults_on_every_route(leaks, emulator):
         ("GET /jobs/{id}", "status", {"status": 409}),
         ("GET /jobs/{id}", "reset", {}),
         ("GET /jobs/{id}", "slow", {"delay": 0.8}),
-        ("GET /jobs/{id}/results", "status", {"status": 524}),
+        # A glob: the results route is /results on v0.3, /results/probabilities on v0.4.
+        ("GET /jobs/*/results*", "status", {"status": 524}),
         ("PUT /jobs/{id}/status/cancel", "status", {"status": 503, "retry_after": 0}),
         ("DELETE /jobs/{id}", "reset", {}),
     ]:
@@ -287,7 +288,7 @@ def test_injected_faults_on_every_route(leaks, emulator):
             call: Callable[[], Any] = lambda: client.cancel_job(job_id)  # noqa: E731
         elif route.startswith("DELETE"):
             call = lambda: client.delete_job(job_id)  # noqa: E731
-        elif route.endswith("results"):
+        elif route.endswith("results*"):
             call = lambda: client.get_results(job_id)  # noqa: E731
         else:
             call = lambda: client.retrieve_job(job_id)  # noqa: E731

@@ -162,7 +162,9 @@ def test_single_circuit_body_layout() -> None:
         "metadata": {"shots": "100", "sampler_seed": "7"},
         "noise": {"model": "ideal", "seed": 7},
     }
-    assert decompress_metadata_string_to_dict(header) == build_header(bell())
+    # The header also carries the measurement map (API v0.4 echoes no `registers`).
+    expected_header = {**build_header(bell()), "meas_mapped": [0, 1]}
+    assert decompress_metadata_string_to_dict(header) == expected_header
     json.dumps(body)
 
 
@@ -212,7 +214,10 @@ def test_multi_circuit_body_layout() -> None:
         },
     ]
     headers = decompress_metadata_string_to_dict(body["metadata"]["qiskit_header"])
-    assert headers == [build_header(bell()), build_header(second)]
+    assert headers == [
+        {**build_header(bell()), "meas_mapped": [0, 1]},
+        {**build_header(second), "meas_mapped": [2]},
+    ]
 
 
 def test_list_of_one_is_a_single_circuit_body() -> None:
