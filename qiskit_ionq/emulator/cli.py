@@ -22,8 +22,8 @@ _DESCRIPTION = "Serve a local emulator of the IonQ REST API (v0.3 and v0.4) unti
 
 _EPILOG = (
     "Jobs run on a local simulator. Stop with Ctrl-C or SIGTERM.\n"
-    "Admin routes (outside /v0.3 and /v0.4): GET /_emulator/stats, GET|POST|DELETE /_emulator/faults,\n"
-    "POST /_emulator/reset.\n\n" + FAULT_SPEC_HELP
+    "Admin routes (outside /v0.3 and /v0.4): GET /_emulator/stats,\n"
+    "GET|POST|DELETE /_emulator/faults, POST /_emulator/reset.\n\n" + FAULT_SPEC_HELP
 )
 
 

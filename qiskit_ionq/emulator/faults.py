@@ -114,8 +114,9 @@ class FaultRule:
 
     Attributes:
         route: ``"METHOD PATH"`` or just ``"PATH"`` (any method). ``PATH`` is relative to
-            ``/v0.3`` (or ``/v0.4``: both trees share templates) and matches either the route template (``/jobs/{id}``) or, as a glob,
-            the concrete path (``/jobs/*``). ``"*"`` matches every route.
+            ``/v0.3`` (or ``/v0.4``: both trees share templates) and matches either the
+            route template (``/jobs/{id}``) or, as a glob, the concrete path (``/jobs/*``).
+            ``"*"`` matches every route.
         kind: one of :data:`KINDS`.
         status: HTTP status for ``status`` / ``store_then_fail`` (default 502 for the latter).
         times: how many times the rule fires; ``None`` means unlimited.
