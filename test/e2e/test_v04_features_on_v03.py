@@ -18,6 +18,12 @@ from qiskit_ionq.exceptions import (
 HINT = 'IonQProvider(api_version="v0.4")'
 
 
+@pytest.fixture
+def api_version() -> str:
+    """This module is about API v0.3 only (the v0.4 behaviour: test_v04_features.py)."""
+    return "v0.3"
+
+
 def _bell() -> QuantumCircuit:
     qc = QuantumCircuit(2, 2, name="bell")
     qc.h(0)
