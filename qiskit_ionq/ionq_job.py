@@ -343,16 +343,8 @@ class IonQJob(_JobBase):
                     sharpen=sharpen,
                     extra_query_params=extra or None,
                     flat_arrays=True,
+                    job=data,  # says where the results are (API v0.4 links them from the job)
                 )
-
-            # A flat histogram is parsed from the JSON text straight into arrays (no dict).
-            raw = self._client.get_results(
-                self._job_id,
-                sharpen=sharpen,
-                extra_query_params=extra or None,
-                flat_arrays=True,
-                job=data,  # says where the results are (API v0.4 links them from the job)
-            )
             result = self._build_result(data, raw)
         self._results[key] = result
         return result
