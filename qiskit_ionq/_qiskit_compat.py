@@ -37,6 +37,10 @@ __all__ = [
     "make_result",
     "init_backend",
     "qiskit_version_string",
+    "EARLIER_RELEASE",
+    "EarlierRelease",
+    "filter_backends",
+    "user_agent_product",
 ]
 
 
@@ -61,6 +65,69 @@ QISKIT_2 = QISKIT_VERSION >= (2, 0, 0)
 # (about 0.6 us per standard gate), which lets the walk skip ``operation`` on its fast path.
 HAS_CONDITIONS = not QISKIT_2
 
+
+@dataclass(frozen=True)
+class EarlierRelease:
+    """Public behaviours of the earlier qiskit-ionq release line that matches this Qiskit.
+
+    Code written for qiskit-ionq 0.4/0.5 runs on Qiskit < 2 and code written for 1.x on
+    Qiskit 2; where those releases behaved differently, we follow the line the user's Qiskit
+    implies. Every such difference is a field here, so no other module branches on the
+    Qiskit version.
+
+    Attributes:
+        line: ``"0.5"`` or ``"1.x"``.
+        success_below_400: ``IonQAPIError.raise_for_status`` accepts any status < 400
+            (else only 200).
+        retriable_statuses: statuses ``raise_for_status`` wraps in ``IonQRetriableError``
+            (besides 409 on a GET, on both lines).
+        hex_count_keys: ``ExperimentResultData.counts`` keyed ``"0x.."`` (else binary strings
+            as wide as the classical bits).
+        status_is_bool: ``backend.status()`` returns a bool (else a ``BackendStatus``).
+    """
+
+    line: str
+    success_below_400: bool
+    retriable_statuses: frozenset
+    hex_count_keys: bool
+    status_is_bool: bool
+
+    def is_success(self, status: int) -> bool:
+        """Whether ``raise_for_status`` lets ``status`` through."""
+        return status < 400 if self.success_below_400 else status == 200
+
+
+_RELEASE_1X = EarlierRelease(
+    line="1.x",
+    success_below_400=True,
+    retriable_statuses=frozenset({429, 502, 503, 504, *range(520, 530)}),
+    hex_count_keys=False,
+    status_is_bool=True,
+)
+_RELEASE_05 = EarlierRelease(
+    line="0.5",
+    success_below_400=False,
+    retriable_statuses=frozenset({500, 502, 503, *range(520, 530)}),
+    hex_count_keys=True,
+    status_is_bool=False,
+)
+EARLIER_RELEASE = _RELEASE_1X if QISKIT_2 else _RELEASE_05
+
+
+def user_agent_product() -> str:
+    """The Qiskit part of our User-Agent: ``qiskit/<v>``, or ``qiskit-terra/<v>`` below 1.0.
+
+    Below Qiskit 1.0 the SDK was the ``qiskit-terra`` distribution, and earlier releases
+    named it so in their User-Agent.
+    """
+    if QISKIT_VERSION < (1, 0, 0):  # pragma: no cover - the 0.46 line
+        try:
+            return f"qiskit-terra/{importlib.metadata.version('qiskit-terra')}"
+        except importlib.metadata.PackageNotFoundError:
+            return f"qiskit-terra/{getattr(qiskit, '__version__', 'unknown')}"
+    return f"qiskit/{qiskit_version_string()}"
+
+
 # warnings.filterwarnings matches this (as a string regex) against the start of the message.
 _DEPRECATED_MODELS = (
     r"(?s).*(BackendV1|qiskit\.providers\.models|BackendConfiguration|BackendStatus"
@@ -83,6 +150,19 @@ else:  # pragma: no cover - exercised on the 0.46 / 1.x CI lines
     BackendBase = _BackendV1
 
 from qiskit.providers.basic_provider import BasicSimulator  # noqa: E402  (0.46, 1.x, 2.x)
+
+
+def filter_backends(backends: List[Any], filters: Any = None, **kwargs: Any) -> List[Any]:
+    """Qiskit's ``providerutils.filter_backends`` (configuration, then status, then ``filters``).
+
+    Its module is deprecated on Qiskit 1.x with the provider interface; a user cannot act on
+    that warning about our internals, so it is silenced here.
+    """
+    with _quiet_v1_deprecations(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"qiskit\.")
+        from qiskit.providers.providerutils import filter_backends as _filter
+
+        return list(_filter(backends, filters=filters, **kwargs))
 
 
 def backend_name(backend: Any) -> str:
@@ -121,6 +201,10 @@ class SimpleConfiguration:
         out = {k: v for k, v in self.__dict__.items() if k != "extras"}
         out.update(self.extras)
         return out
+
+    def __contains__(self, item: str) -> bool:
+        # Qiskit's filter_backends asks ``key in backend.configuration()``.
+        return item in self.__dict__ or item in self.__dict__.get("extras", {})
 
     def __getattr__(self, item: str) -> Any:
         extras = self.__dict__.get("extras", {})

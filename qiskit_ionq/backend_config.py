@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Dict, List, Optional, Sequence
 
+from qiskit.circuit import Reset
 from qiskit.circuit import library as lib
 
 from . import _qiskit_compat as compat
@@ -118,6 +119,7 @@ def target_instructions(basis: Sequence[str]) -> List[Any]:
         "x": lambda: lib.XGate(), "y": lambda: lib.YGate(), "z": lambda: lib.ZGate(),
         "gpi": lambda: GPIGate(a("φ")), "gpi2": lambda: GPI2Gate(a("φ")),
         "ms": lambda: MSGate(a("φ0"), a("φ1"), a("θ")), "zz": lambda: ZZGate(a("θ")),
+        "reset": lambda: Reset(),
     }  # fmt: skip
     return [table[name]() for name in basis if name in table]
 
@@ -180,17 +182,35 @@ class Calibration:
         return f"<Calibration {self.target} {self.uuid} at {self.calibration_time}>"
 
 
-def backend_configuration(name: str, gateset: str, simulator: bool) -> Any:
+def backend_configuration(
+    name: str,
+    gateset: str,
+    simulator: bool,
+    *,
+    n_qubits: Optional[int] = None,
+    description: Optional[str] = None,
+    backend_version: Optional[str] = None,
+    max_shots: Optional[int] = None,
+    max_experiments: Optional[int] = None,
+) -> Any:
+    """The configuration of backend ``name``; keywords override the table's values."""
     target = name[len("ionq_") :] if name.startswith("ionq_") else name
-    n_qubits = TARGET_QUBITS.get(target, TARGET_QUBITS["qpu"])
+    if n_qubits is None:
+        n_qubits = TARGET_QUBITS.get(target, TARGET_QUBITS["qpu"])
     if gateset == "qis":
         basis = [g for g in GATESET_MAP["qis"] if g not in _VARIADIC]
     else:
         basis = _native_basis(target)
     gates = [_native_gate_config(g, n_qubits) for g in basis if g in _NATIVE_GATE_PARAMS]
+    if description is None:
+        description = (
+            "IonQ ideal/noisy simulator" if simulator else f"IonQ trapped-ion QPU {target}"
+        )
+    if max_shots is None:
+        max_shots = MAX_SHOTS if simulator else QPU_MAX_SHOTS
     return compat.make_configuration(
         backend_name=name,
-        backend_version=__version__,
+        backend_version=__version__ if backend_version is None else str(backend_version),
         n_qubits=n_qubits,
         basis_gates=list(basis),
         gates=gates,
@@ -199,10 +219,8 @@ def backend_configuration(name: str, gateset: str, simulator: bool) -> Any:
         conditional=False,
         open_pulse=False,
         memory=True,
-        max_shots=MAX_SHOTS if simulator else QPU_MAX_SHOTS,
-        max_experiments=None,
+        max_shots=max_shots,
+        max_experiments=max_experiments,
         coupling_map=None,
-        description=(
-            "IonQ ideal/noisy simulator" if simulator else f"IonQ trapped-ion QPU {target}"
-        ),
+        description=description,
     )

@@ -15,8 +15,8 @@ completed) or :class:`IonQAPIError` (the server answered with an error)::
         ├── IonQRetriableError                internal: an IonQAPIError worth retrying
         ├── IonQBackendError                  backend misuse (bad option, unknown target)
         │   └── IonQInvalidOptionError        also ValueError: invalid run option value
-        ├── IonQGateError                     also ValueError: gate not in the gateset
-        ├── IonQMidCircuitMeasurementError    also ValueError: gate after a measurement
+        ├── IonQGateError                     also JobError, ValueError: gate not in the gateset
+        ├── IonQMidCircuitMeasurementError    also JobError, ValueError: gate after a measurement
         ├── IonQPauliExponentialError         also ValueError: non-commuting pauliexp terms
         ├── IonQCircuitError                  also ValueError: other unsupported circuit content
         └── IonQJobError                      also qiskit JobError
@@ -31,8 +31,7 @@ token: the transport builds messages from the response, never from the request h
 
 from __future__ import annotations
 
-import json
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Tuple
 
 from qiskit.exceptions import QiskitError
 from qiskit.providers.exceptions import JobError, JobTimeoutError
@@ -84,6 +83,12 @@ class IonQError(QiskitError):
     __hash__ = Exception.__hash__
 
 
+def _rebuild_retriable(cls: type, cause: Any, state: dict) -> IonQError:
+    exc: IonQError = cls(cause)
+    exc.__dict__.update(state)
+    return exc
+
+
 def _rebuild(cls: type, message: str, state: dict) -> IonQError:
     exc: IonQError = IonQError.__new__(cls)
     Exception.__init__(exc, message)
@@ -106,29 +111,38 @@ class IonQRequestTimeoutError(IonQClientError):
 class IonQAPIError(IonQError):
     """The IonQ API answered with an error status.
 
+    ``IonQAPIError(message, status_code, headers, body, error_type)``: positional in that
+    order, as code written for earlier qiskit-ionq releases builds it; every field is stored
+    exactly as given, whatever its type.
+
     Attributes:
         status_code: the HTTP status.
         headers: response headers (never the request's, which hold the token).
-        body: the response body as text (or the parsed JSON object, when it was JSON).
+        body: the response body as text.
         error_type: the vendor's error name or type (``"Bad Request"``, ``"internal_error"``...).
     """
 
     def __init__(
         self,
         message: str = "",
-        status_code: Optional[int] = None,
-        headers: Optional[Mapping[str, str]] = None,
+        status_code: Any = None,
+        headers: Any = None,
         body: Any = None,
-        error_type: Optional[str] = None,
+        error_type: Any = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
-        self.headers = dict(headers or {})
+        self.headers = headers
         self.body = body
         self.error_type = error_type
 
     def __str__(self) -> str:
-        return f"{self.message} (HTTP {self.status_code}, {self.error_type})"
+        text = f"{self.message} (HTTP {self.status_code}, {self.error_type})"
+        if self.message == NO_ERROR_DETAILS and isinstance(self.body, str) and self.body.strip():
+            # A body that carried no readable error (an HTML 502 page, say) is still what
+            # tells the user what happened: show its start.
+            text += f"; response body: {' '.join(self.body.split())[:200]}"
+        return text
 
     def __repr__(self) -> str:
         return (
@@ -138,68 +152,80 @@ class IonQAPIError(IonQError):
 
     @classmethod
     def from_response(cls, response: Any) -> IonQAPIError:
-        """Build an error from a response-like object (``status_code``, ``headers``, ``text``).
+        """Build an error from a response-like object (``status_code``, ``headers``, ``text``,
+        ``json()``).
 
-        Understands every error body shape the v0.3 API and its CDN produce:
-        ``{"statusCode", "error": str, "message"}``, ``{"error": str, "message"}`` (no
-        statusCode), ``{"code": int, "message"}``, ``{"error": {"type", "message"}}``, other
-        JSON, and non-JSON text such as an HTML 502 page (kept raw, shortened in the message).
+        The body is read with ``response.json()``; a body that does not decode counts as
+        empty. Which fields are read follows the vendor's error shapes:
+
+        * ``{"code": ..., "message": ...}``: only ``message`` is read;
+        * ``{"statusCode": ..., "error": "<type>", "message": ...}``: message and type;
+        * ``{"error": {"type": ..., "message": ...}}``: the error object's fields;
+        * ``{"error": "<type>", "message": ...}`` (no statusCode): read like the second.
+
+        Missing values default to ``"No error details provided."`` and ``"internal_error"``.
+        ``body`` is ``response.text`` and ``headers`` is ``response.headers``, unchanged.
         """
-        status = getattr(response, "status_code", None)
-        headers = dict(getattr(response, "headers", None) or {})
-        text = getattr(response, "text", "")
+        try:
+            data = response.json()
+        except Exception:  # any decode failure (ValueError, our IonQClientError...) = empty
+            data = {}
+        message, error_type = _error_fields(data if isinstance(data, dict) else {})
+        text = getattr(response, "text", None)
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
-        text = text or ""
-        error_type, message, body = _parse_error_body(text)
-        if not message:
-            reason = getattr(response, "reason", None) or "No error details provided."
-            message = str(reason)
         return cls(
-            message=message, status_code=status, headers=headers, body=body, error_type=error_type
+            message or NO_ERROR_DETAILS,
+            getattr(response, "status_code", None),
+            getattr(response, "headers", None),
+            text,
+            error_type or "internal_error",
         )
 
     @classmethod
-    def raise_for_status(cls, response: Any) -> Any:
-        """Return ``response`` when its status is 200, else raise the matching error.
+    def raise_for_status(cls, response: Any) -> None:
+        """Return ``None`` when ``response`` succeeded, else raise the matching error.
 
-        401/403 become :class:`IonQCredentialsError` (whose message says how to fix it);
-        retriable statuses become :class:`IonQRetriableError` wrapping the API error.
+        Success is status 200 below Qiskit 2 and any status below 400 from Qiskit 2 on (the
+        behaviour of the qiskit-ionq release line for that Qiskit). A retriable status (also
+        per line; 409 only when the request was a GET) raises :class:`IonQRetriableError`
+        wrapping the API error; anything else raises the API error itself (401/403 as
+        :class:`IonQAuthenticationError`, whose message says how to fix the token).
         """
+        from ._qiskit_compat import EARLIER_RELEASE  # imports Qiskit; exceptions stays light
+
         status = getattr(response, "status_code", None)
-        if status == 200:
-            return response
+        if isinstance(status, int) and EARLIER_RELEASE.is_success(status):
+            return None
         error = cls.from_response(response)
         if status in (401, 403) and cls is IonQAPIError:
             error = IonQAuthenticationError.from_response(response)
-        from .constants import RETRIABLE_STATUS_CODES  # leaf module; no cycle
-
-        if status in RETRIABLE_STATUS_CODES:
+        method = str(getattr(getattr(response, "request", None), "method", "") or "").upper()
+        if status in EARLIER_RELEASE.retriable_statuses or (status == 409 and method == "GET"):
             raise IonQRetriableError(error)
         raise error
 
 
-def _parse_error_body(text: str) -> tuple[str, str, Any]:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        snippet = " ".join(text.split())[:200]
-        return "internal_error", (f"Non-JSON error response: {snippet}" if snippet else ""), text
-    if isinstance(data, dict):
-        err = data.get("error")
-        if isinstance(err, dict):
-            return (
-                str(err.get("type") or "internal_error"),
-                str(err.get("message") or ""),
-                data,
-            )
-        if isinstance(err, str):
-            return err, str(data.get("message") or err), data
-        if "code" in data and "message" in data:
-            return "internal_error", str(data["message"]), data
-        if "message" in data:
-            return "internal_error", str(data["message"]), data
-    return "internal_error", "", data
+#: ``IonQAPIError.message`` when the response said nothing readable.
+NO_ERROR_DETAILS = "No error details provided."
+
+
+def _error_fields(data: Mapping[str, Any]) -> Tuple[Optional[str], Optional[str]]:
+    """``(message, error_type)`` of a decoded error body (``None`` where it has none)."""
+    if "code" in data:
+        return _text(data.get("message")), None
+    if "statusCode" in data:
+        return _text(data.get("message")), _text(data.get("error"))
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        return _text(error.get("message")), _text(error.get("type"))
+    if isinstance(error, str):  # {"error": "Bad Request", "message": ...} without statusCode
+        return _text(data.get("message")) or error, error
+    return _text(data.get("message")), None
+
+
+def _text(value: Any) -> Optional[str]:
+    return None if value is None or value == "" else str(value)
 
 
 class IonQAuthenticationError(IonQAPIError, IonQCredentialsError):
@@ -213,14 +239,25 @@ class IonQAuthenticationError(IonQAPIError, IonQCredentialsError):
 
 
 class IonQRetriableError(IonQError):
-    """Internal signal: ``cause`` is an :class:`IonQAPIError` worth retrying.
+    """An :class:`IonQAPIError` worth retrying, wrapped.
 
-    Users see ``cause`` itself once retries are exhausted, never this wrapper.
+    The API error is the wrapper's cause (``__cause__``, also ``_cause`` and ``cause``), and
+    the wrapper copies its message. Users see the API error itself once retries are
+    exhausted.
     """
 
     def __init__(self, cause: Any = None) -> None:
-        super().__init__(str(cause) if cause is not None else "retriable error")
+        message = getattr(cause, "message", None)
+        super().__init__(
+            message if isinstance(message, str) else (str(cause) if cause else "retriable error")
+        )
         self.cause = cause
+        self._cause = cause
+        if isinstance(cause, BaseException):
+            self.__cause__ = cause
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_retriable, (type(self), self.cause, dict(self.__dict__)))
 
 
 class IonQBackendError(IonQError):
@@ -234,8 +271,8 @@ class IonQInvalidOptionError(IonQBackendError, ValueError):
 _NON_UNITARY = frozenset({"reset", "initialize", "set_density_matrix", "save_statevector"})
 
 
-class IonQGateError(IonQError, ValueError):
-    """A gate is not supported by the chosen gateset.
+class IonQGateError(IonQError, JobError, ValueError):
+    """A gate is not supported by the chosen gateset (also a Qiskit ``JobError``).
 
     Attributes:
         gate_name: the Qiskit instruction name.
@@ -261,9 +298,14 @@ class IonQGateError(IonQError, ValueError):
         self.gate_name = gate_name
         self.gateset = gateset
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(gate_name={self.gate_name!r}, gateset={self.gateset!r})"
 
-class IonQMidCircuitMeasurementError(IonQError, ValueError):
+
+class IonQMidCircuitMeasurementError(IonQError, JobError, ValueError):
     """A gate acts on a qubit that was already measured (IonQ measures only at the end).
+
+    Also a Qiskit ``JobError``, so ``except JobError`` written for earlier releases catches it.
 
     Attributes:
         qubit_index: the qubit's index in the circuit.

@@ -37,6 +37,7 @@ __all__ = [
     "parse_flat_histogram",
     "parse_histogram",
     "remap",
+    "first_seen_order",
     "round_counts",
     "sample_counts",
 ]
@@ -410,23 +411,72 @@ def _check_shots(shots: int) -> int:
     return int(shots)
 
 
-def sample_counts(probs: np.ndarray, shots: int, seed: Optional[int] = None) -> np.ndarray:
+def sample_counts(
+    probs: np.ndarray, shots: int, seed: Optional[int] = None, order: Optional[np.ndarray] = None
+) -> np.ndarray:
     """Draw ``shots`` samples from ``probs`` (the ideal simulator's exact distribution).
 
-    One multinomial draw from ``numpy.random.default_rng(seed)``: the same seed gives the same
-    counts on every run (the API's ``sampler_seed`` contract, spec section 7); ``None`` draws
-    fresh entropy.
+    Drawn exactly as earlier qiskit-ionq releases drew them, so a ``sampler_seed`` gives the
+    same counts with us as with them: the outcomes are taken in the mapped histogram's order
+    (``order``, see :func:`first_seen_order`; default: as given), their weights divided by
+    their sum, and ``numpy.random.RandomState(seed).choice(len(outcomes), shots, p=weights)``
+    is counted. ``None`` draws fresh entropy.
 
     Args:
         probs: probabilities of the distinct outcomes (normalized here).
         shots: number of samples.
         seed: the user's ``sampler_seed``.
+        order: a permutation of ``range(len(probs))``: the order in which the outcomes are
+            laid out for the draw.
 
     Returns:
         ``int64`` counts aligned with ``probs``, summing to ``shots`` (zeros included).
     """
     shots, seed = _check_shots(shots), _check_seed(seed)
-    return np.random.default_rng(seed).multinomial(shots, _normalized(probs)).astype(np.int64)
+    probs = np.asarray(probs, dtype=np.float64)
+    order = np.arange(len(probs)) if order is None else np.asarray(order, dtype=np.intp)
+    weights = _normalized(probs[order])
+    drawn = _random_state(seed).choice(len(weights), shots, p=weights)
+    counts = np.zeros(len(probs), dtype=np.int64)
+    counts[order] = np.bincount(drawn, minlength=len(weights))
+    return counts
+
+
+def _random_state(seed: Optional[int]) -> np.random.RandomState:
+    # RandomState takes seeds below 2**32 as they are (what earlier releases did); larger
+    # ones are split into 32-bit words instead of being refused.
+    if seed is None or seed < (1 << 32):
+        return np.random.RandomState(seed)
+    words = []
+    while seed:
+        words.append(seed & 0xFFFFFFFF)
+        seed >>= 32
+    return np.random.RandomState(words)
+
+
+def first_seen_order(
+    keys: np.ndarray, measured: Sequence[int], compressed: np.ndarray
+) -> np.ndarray:
+    """The order in which mapped outcomes first appear in the vendor histogram.
+
+    Args:
+        keys: the vendor histogram's basis states, in its order (:func:`parse_histogram`).
+        measured: the distinct measured qubits, ascending (bit i of ``compressed`` = qubit
+            ``measured[i]``).
+        compressed: distinct mapped outcomes over the measured qubits (from :func:`_remap`),
+            in any order.
+
+    Returns:
+        A permutation of ``range(len(compressed))``: the outcomes sorted by the position of
+        their first vendor key, which is the order of a histogram built by walking the
+        vendor's entries and summing into a dict (what earlier releases sampled from).
+    """
+    if len(compressed) == 0:
+        return np.zeros(0, dtype=np.intp)
+    full = _gather_bits(np.asarray(keys, dtype=np.uint64), list(enumerate(measured)))
+    distinct, first = np.unique(full, return_index=True)
+    where = np.searchsorted(distinct, compressed)
+    return np.argsort(first[where], kind="stable")
 
 
 def round_counts(probs: np.ndarray, shots: int) -> np.ndarray:

@@ -28,12 +28,14 @@ from .constants import (
     MIN_SHOTS,
     NOISE_MODEL_QUBITS,
     NOISE_MODELS,
+    TARGET_QUBITS,
     ErrorMitigation,
+    get_n_qubits,
 )
-from .exceptions import IonQBackendError, IonQCircuitError, IonQInvalidOptionError
+from .credentials import check_provider_credentials
+from .exceptions import IonQBackendError, IonQCircuitError, IonQError, IonQInvalidOptionError
 from .ionq_equivalence_library import add_equivalences
 from .options import check_sampler_seed, closest_option
-from .version import __version__
 
 __all__ = [
     "Calibration",
@@ -45,6 +47,18 @@ __all__ = [
 ]
 
 
+# Keyword fields of the Qiskit-2 style constructor that describe the backend (the rest of the
+# keywords are initial run options).
+_DESCRIPTION_KEYWORDS = (
+    "description",
+    "num_qubits",
+    "simulator",
+    "backend_version",
+    "max_shots",
+    "max_experiments",
+)
+
+
 if TYPE_CHECKING:  # Qiskit is untyped: give type checkers a base that is not Any
     from ._typing import TypedBackendBase as _BackendBase
     from .ionq_job import IonQJob
@@ -53,7 +67,19 @@ else:
 
 
 class IonQBackend(_BackendBase):
-    """Base class of IonQ backends (see the module docstring for the Qiskit base class)."""
+    """Base class of IonQ backends (see the module docstring for the Qiskit base class).
+
+    Two ways to build one, as code written for earlier releases does:
+
+    * ``IonQBackend(configuration, provider=provider)`` with a configuration object or dict
+      (the ``BackendV1`` way; tools build mock backends like this);
+    * ``IonQBackend(provider=..., name=..., description=..., gateset=..., num_qubits=...,
+      simulator=..., backend_version="0.0.1", max_shots=None, max_experiments=None,
+      **initial_options)`` (the Qiskit-2 keyword way; subclasses call it so).
+
+    When ``num_qubits`` is not given for a QPU this release does not know, it is asked from
+    the API (``GET /backends``), with a fallback when the API cannot be asked.
+    """
 
     _is_simulator = False
     _ionq_configuration: Any  # set by compat.init_backend
@@ -65,13 +91,24 @@ class IonQBackend(_BackendBase):
         gateset: str = "qis",
         **fields: Any,
     ) -> None:
-        if isinstance(configuration, dict):
-            configuration = compat.make_configuration(**configuration)
         if gateset not in GATESET_MAP:
             raise IonQBackendError(
                 f"Unknown gateset {gateset!r}: use 'qis' (standard gates, compiled by IonQ) "
                 "or 'native' (GPI/GPI2/MS/ZZ)."
             )
+        if isinstance(configuration, dict):
+            configuration = compat.make_configuration(**configuration)
+        name = fields.pop("name", None)
+        described = {k: fields.pop(k) for k in _DESCRIPTION_KEYWORDS if k in fields}
+        if configuration is None:
+            if name is None:
+                raise IonQBackendError(
+                    "An IonQ backend needs a configuration or a name: "
+                    "IonQBackend(provider=..., name='ionq_simulator', ...)."
+                )
+            configuration = self._described_configuration(str(name), gateset, provider, described)
+        if bool(getattr(configuration, "simulator", self._is_simulator)) != self._is_simulator:
+            self._is_simulator = bool(configuration.simulator)
         self._gateset = gateset
         self._provider_ref = provider
         self._session: Any = None  # the Session whose `with` block is running, if any
@@ -81,6 +118,41 @@ class IonQBackend(_BackendBase):
         compat.init_backend(self, configuration, provider, self._default_options)
         if fields:
             self.set_options(**fields)
+
+    def _described_configuration(
+        self, name: str, gateset: str, provider: Any, described: Dict[str, Any]
+    ) -> Any:
+        simulator = bool(described.get("simulator", self._is_simulator))
+        num_qubits = described.get("num_qubits")
+        if num_qubits is None:
+            num_qubits = _qubits_of(name, provider)
+        return backend_configuration(
+            name,
+            gateset,
+            simulator=simulator,
+            n_qubits=int(num_qubits),
+            description=described.get("description"),
+            backend_version=described.get("backend_version", "0.0.1"),
+            max_shots=described.get("max_shots"),
+            max_experiments=described.get("max_experiments"),
+        )
+
+    # -- equality (same kind, name and gateset) -----------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IonQBackend):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self._backend_name == other._backend_name
+            and self._gateset == other._gateset
+        )
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((self._backend_name, self._gateset))
 
     # -- identity -----------------------------------------------------------------------
     def gateset(self) -> str:
@@ -102,19 +174,29 @@ class IonQBackend(_BackendBase):
         name = name[len("ionq_") :] if name.startswith("ionq_") else name
         return name
 
+    @property
+    def _api_backend_name(self) -> str:
+        """The API's name for this backend (``qpu.forte-1``); the name earlier releases used."""
+        return self.api_target
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}('{self._backend_name}', gateset='{self._gateset}')>"
 
     # Qiskit 2 (BackendV2) needs these two; the V1 interface ignores them.
     @property
     def target(self) -> Any:
-        """Qiskit-2 ``Target``: all-to-all, this backend's qubits and the gateset's gates."""
+        """Qiskit-2 ``Target``: all-to-all, this backend's qubits and the gateset's gates.
+
+        For the native gateset it holds gpi, gpi2, measure, reset and exactly one two-qubit
+        gate: ZZ on Forte-family systems (and on the simulator while its ``noise_model`` is a
+        Forte one), else MS. It is rebuilt when ``noise_model`` changes.
+        """
         if self._target_cache is None:
             cfg = self._ionq_configuration
             basis = list(cfg.basis_gates)
             if self._gateset == "native":  # exactly one entangler: the system's own
                 other = "ms" if self._native_family() == "zz" else "zz"
-                basis = [g for g in basis if g != other]
+                basis = [g for g in basis if g != other] + ["reset"]
             self._target_cache = compat.make_target(
                 cfg.n_qubits, target_instructions(basis), self._backend_name
             )
@@ -236,49 +318,75 @@ class IonQBackend(_BackendBase):
     # -- services -----------------------------------------------------------------------
     @property
     def client(self) -> Any:
-        """The provider's shared :class:`~qiskit_ionq.ionq_client.IonQClient` (created lazily)."""
+        """The provider's shared :class:`~qiskit_ionq.ionq_client.IonQClient` (created lazily).
+
+        Raises:
+            IonQCredentialsError: the provider's ``credentials`` lack a token or URL.
+        """
         if self._client is None:
             provider = self._provider_ref
-            self._client = (
-                provider.client if provider is not None and hasattr(provider, "client")
-                else self.create_client()
-            )  # fmt: skip
+            if provider is not None and hasattr(provider, "client"):
+                check_provider_credentials(provider)
+                self._client = provider.client
+            else:
+                self._client = self._create_client()
         return self._client
 
-    def create_client(self) -> Any:
-        """A new client from the provider's credentials (or the environment)."""
+    def _create_client(self) -> Any:
+        """A new client from the provider's ``credentials``.
+
+        Raises:
+            IonQCredentialsError: ``credentials`` lack ``token`` or ``url``, or hold ``None``.
+        """
         from .ionq_client import IonQClient
 
         provider = self._provider_ref
-        creds = getattr(provider, "credentials", None) or {}
+        creds = check_provider_credentials(provider)
         return IonQClient(
-            creds.get("token"),
-            creds.get("url"),
+            creds["token"],
+            creds["url"],
             getattr(provider, "custom_headers", None),
             **(getattr(provider, "client_options", None) or {}),
         )
 
-    def status(self) -> Any:
-        """Operational status from ``GET /backends`` (no token needed)."""
-        entries = self.client.get_backends()
+    def create_client(self) -> Any:
+        """A new client from the provider's ``credentials`` (the 0.5-era public name)."""
+        return self._create_client()
+
+    def _api_entry(self) -> Optional[Dict[str, Any]]:
+        """This backend's ``GET /backends`` entry; ``None`` if unlisted or unreachable.
+
+        ``GET /backends`` needs no token, so this works without credentials.
+        """
+        entries = _api_backends(self._provider_ref)
+        if entries is None:
+            return None
         target = self.api_target
         entry = next((e for e in entries if e.get("backend") == target), None)
         if entry is None and target == "qpu":
             entry = next((e for e in entries if str(e.get("backend", "")).startswith("qpu")), None)
-        if entry is None:
-            return compat.make_status(
-                backend_name=self._backend_name,
-                backend_version=__version__,
-                operational=False,
-                pending_jobs=0,
-                status_msg="not listed by the API",
-            )
+        return entry
+
+    def status(self) -> Any:
+        """Whether the backend takes jobs, in the form code for this Qiskit line expects.
+
+        From Qiskit 2 on a bool: simulators are always up, a QPU is up when IonQ lists it as
+        ``available``. Below Qiskit 2 a Qiskit ``BackendStatus`` (``backend_version`` "1",
+        ``pending_jobs`` 0): operational and ``status_msg`` from IonQ's listing, or
+        operational with an empty message when the API cannot be asked; never an error.
+        """
+        if compat.EARLIER_RELEASE.status_is_bool:
+            if self._is_simulator:
+                return True
+            entry = self._api_entry()
+            return entry is not None and entry.get("status") == "available"
+        entry = self._api_entry()
         return compat.make_status(
             backend_name=self._backend_name,
-            backend_version=__version__,
-            operational=entry.get("status") == "available",
+            backend_version="1",
+            operational=True if entry is None else entry.get("status") == "available",
             pending_jobs=0,
-            status_msg=str(entry.get("status", "")),
+            status_msg="" if entry is None else str(entry.get("status", "")),
         )
 
     def calibration(self) -> Optional[Calibration]:
@@ -318,8 +426,9 @@ class IonQBackend(_BackendBase):
             # without building a Python object per instruction (1 ms vs 80 ms per 100k).
             if not circ.count_ops().get("measure"):
                 warnings.warn(
-                    f"Circuit {circ.name!r} has no measurements: its counts will be empty. "
-                    "Add measure() / measure_all() to read out qubits.",
+                    f"Circuit is not measuring any qubits: {circ.name!r} has no measurements, "
+                    "so its counts will be empty. Add measure() / measure_all() to read out "
+                    "qubits.",
                     UserWarning,
                     stacklevel=2,
                 )
@@ -436,7 +545,12 @@ class IonQBackend(_BackendBase):
     def with_name(self, name: str, **kwargs: Any) -> IonQBackend:
         """A copy of this backend under another name (e.g. ``ionq_qpu.aria-1``)."""
         gateset = kwargs.pop("gateset", self._gateset)
-        backend = type(self)(provider=self._provider_ref, name=name, gateset=gateset)
+        backend = type(self)(
+            provider=self._provider_ref,
+            name=name,
+            gateset=gateset,
+            backend_version=self._ionq_configuration.backend_version,
+        )
         if kwargs:
             backend.set_options(**kwargs)
         return backend
@@ -455,12 +569,9 @@ class IonQSimulatorBackend(IonQBackend):
         configuration: Any = None,
         **options: Any,
     ) -> None:
-        super().__init__(
-            configuration or backend_configuration(name, gateset, simulator=True),
-            provider,
-            gateset,
-            **options,
-        )
+        if configuration is None:
+            options["name"] = name
+        super().__init__(configuration, provider, gateset, **options)
 
     @classmethod
     def _default_options(cls) -> Options:
@@ -489,9 +600,42 @@ class IonQQPUBackend(IonQBackend):
         configuration: Any = None,
         **options: Any,
     ) -> None:
-        super().__init__(
-            configuration or backend_configuration(name, gateset, simulator=False),
-            provider,
-            gateset,
-            **options,
-        )
+        if configuration is None:
+            options["name"] = name
+        super().__init__(configuration, provider, gateset, **options)
+
+
+def _api_backends(provider: Any) -> Optional[List[Dict[str, Any]]]:
+    """``GET /backends`` through the provider's client, or ``None`` when it cannot be asked.
+
+    No token is needed for this route; any failure (no network, an unusable URL) means
+    "unknown", never an error: callers have a fallback.
+    """
+    client = getattr(provider, "client", None) if provider is not None else None
+    try:
+        if client is None:
+            from .ionq_client import IonQClient
+
+            creds = getattr(provider, "credentials", None) or {}
+            client = IonQClient(None, creds.get("url"))
+        entries = client.get_backends()
+    except IonQError:
+        return None
+    return [e for e in entries if isinstance(e, dict)]
+
+
+def _qubits_of(name: str, provider: Any) -> int:
+    """Qubits of backend ``name``: known targets from our table; others from the API.
+
+    A QPU IonQ adds after this release is asked from ``GET /backends``; when the API cannot
+    be asked (or does not list it) the fallback of :func:`qiskit_ionq.helpers.get_n_qubits`
+    applies, and the API still refuses a circuit that does not fit.
+    """
+    target = name[len("ionq_") :] if name.startswith("ionq_") else name
+    if target in TARGET_QUBITS:
+        return TARGET_QUBITS[target]
+    for entry in _api_backends(provider) or []:
+        qubits = entry.get("qubits")
+        if entry.get("backend") == target and isinstance(qubits, int) and qubits > 0:
+            return qubits
+    return get_n_qubits(name)

@@ -18,6 +18,7 @@ from .api import BaseAdapter, make_adapter, resolve_api
 from .api.retry import RetryPolicy
 from .api.transport import DEFAULT_TIMEOUT, Reply, Timeout, Transport, get_user_agent
 from .constants import DEFAULT_API_URL, TOKEN_ENV_VARS, URL_ENV_VARS
+from .credentials import NO_TOKEN_ADVICE, dotenv_credentials
 from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError
 from .histogram import parse_flat_histogram
 
@@ -27,29 +28,30 @@ _OUR_HEADERS = frozenset({"authorization", "content-type", "user-agent"})
 # Custom headers that may hold secrets are not pickled, like the token.
 _SECRET_HEADER_RE = re.compile(r"auth|token|key|secret|cookie|session|password", re.IGNORECASE)
 
-_NO_TOKEN_MESSAGE = (
-    "No IonQ API token found. Pass token=... or set one of the environment variables "
-    + ", ".join(TOKEN_ENV_VARS)
-    + ". To try qiskit_ionq without an account, run the local emulator: "
-    "`from qiskit_ionq.emulator import IonQEmulator` (or `qiskit-ionq demo`)."
-)
+_NO_TOKEN_MESSAGE = "No IonQ API token found. " + NO_TOKEN_ADVICE
 
 
 def resolve_credentials(token: Optional[str] = None, url: Optional[str] = None) -> Dict[str, Any]:
-    """Find the API token and base URL: the argument first, then the environment.
+    """Find the API token and base URL: the argument, then a ``.env`` file, then the environment.
 
     Token: ``token``, else ``QISKIT_IONQ_API_TOKEN``, ``IONQ_API_KEY``, ``IONQ_API_TOKEN``.
     URL: ``url``, else ``QISKIT_IONQ_API_URL``, ``IONQ_API_URL``, else the production URL
-    (fact sheet section 1.1). Blank values count as absent; surrounding whitespace (a token
-    pasted with its newline) is stripped.
+    (fact sheet section 1.1). Each variable is looked up first in a ``.env`` file in the
+    working directory (dotenv syntax, read with python-dotenv, as the rest of the ecosystem
+    does), then in the process environment. Blank values count as absent; surrounding
+    whitespace (a token pasted with its newline) is stripped.
 
     Returns:
         ``{"token": str or None, "url": str}``. A missing token is not an error here: it is
         reported by the first request that needs one (``GET /backends`` does not).
     """
+    dotenv = dotenv_credentials()
 
     def pick(value: Optional[str], names: Iterable[str]) -> Optional[str]:
-        for candidate in (value, *(os.environ.get(name) for name in names)):
+        candidates = [value]
+        candidates += [dotenv.get(name) for name in names]
+        candidates += [os.environ.get(name) for name in names]
+        for candidate in candidates:
             if candidate is not None and str(candidate).strip():
                 return str(candidate).strip()
         return None

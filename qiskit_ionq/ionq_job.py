@@ -78,10 +78,9 @@ def _api_status(raw: Any, job_id: str) -> JobStatus:
 
 
 def _seed(text: Any) -> Optional[int]:
-    try:
-        return None if text in (None, "None", "") else int(text)
-    except (TypeError, ValueError):
-        return None
+    """The stored ``sampler_seed``: an int when it is all digits, else none (as before)."""
+    value = str(text) if text is not None else ""
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 if TYPE_CHECKING:  # Qiskit is untyped: give type checkers a base that is not Any
@@ -115,6 +114,12 @@ class IonQJob(_JobBase):
         self._client = client if client is not None else backend.client
         self.circuit = circuit
         self._passed_args = dict(passed_args or {})
+        # Run arguments code written for earlier releases reads (and may set) on the job.
+        self.extra_query_params: Dict[str, Any] = dict(
+            self._passed_args.get("extra_query_params") or {}
+        )
+        self.extra_metadata: Dict[str, Any] = dict(self._passed_args.get("extra_metadata") or {})
+        self.memory: bool = bool(self._passed_args.get("memory", False))
         self._job_data: Optional[Dict[str, Any]] = None
         self._children: Optional[List[Dict[str, Any]]] = None
         self._body: Optional[Dict[str, Any]] = None
@@ -135,7 +140,10 @@ class IonQJob(_JobBase):
         if self._job_id is not None:
             raise IonQJobStateError(f"Job {self._job_id} was already submitted.")
         if self.circuit is None:
-            raise IonQJobStateError("This job has no circuit to submit.")
+            raise IonQJobStateError(
+                "Cannot submit a job without a circuit. Please create a job with a circuit and "
+                "try again. (backend.run(circuit) builds and submits one.)"
+            )
         args = self._passed_args
         backend = self._backend
         circuits = list(self.circuit) if isinstance(self.circuit, (list, tuple)) else [self.circuit]
@@ -145,7 +153,13 @@ class IonQJob(_JobBase):
             circuits,
             target=backend.api_target,
             gateset=backend.gateset(),
-            args=args,
+            # The job's attributes, so values set on it before submit() are sent too:
+            # extra_metadata joins the metadata, extra_query_params the top of the body.
+            args={
+                **args,
+                "extra_metadata": self.extra_metadata or None,
+                "extra_query_params": self.extra_query_params or None,
+            },
             client=self._client,
             supported_mitigations=getattr(backend, "supported_error_mitigations", None),
             backend_name=compat.backend_name(backend),
@@ -180,9 +194,18 @@ class IonQJob(_JobBase):
         Raises:
             IonQJobFailureError: the vendor reports the job as failed (carries its code).
 
-        With ``detailed=True`` returns ``{"status": JobStatus, "children": [{"id", "status"}]}``
-        with one entry per circuit of a multi-circuit job.
+        A job not submitted yet is ``INITIALIZING`` (no request is made).
+
+        With ``detailed=True`` returns ``{"total", "completed", "failed",
+        "percentage_complete", "statuses"}``: the number of child jobs (one per circuit of a
+        multi-circuit job), how many are DONE and ERROR, completed/total (0 without
+        children) and each child's ``JobStatus`` in the parent's order; parent and children
+        are fetched afresh on each call.
         """
+        if self._job_id is None:
+            return JobStatus.INITIALIZING if not detailed else _detailed([])
+        if detailed and self._job_data is not None:
+            self._job_data = None  # fetched afresh on each detailed call
         data = self._refresh()
         self._emit_warnings(data)
         status = _api_status(data.get("status"), str(self._job_id))
@@ -190,18 +213,20 @@ class IonQJob(_JobBase):
             failure = data.get("failure") or {}
             code, text = failure.get("code"), failure.get("error", "")
             raise IonQJobFailureError(
-                f"Job {self._job_id} failed: {code}: {text}", error_code=code, error_message=text
+                f"Unable to retrieve result for job {self._job_id}. Failure from IonQ API "
+                f'"{code}: {text}". The job failed on IonQ\'s side; fix what the message says '
+                "and submit it again.",
+                error_code=code,
+                error_message=text,
             )
         if not detailed:
             return status
-        children = [
-            {
-                "id": child.get("id"),
-                "status": _api_status(child.get("status"), str(child.get("id"))),
-            }
-            for child in self._child_data(refresh=True)
-        ]
-        return {"status": status, "children": children}
+        return _detailed(
+            [
+                _api_status(child.get("status"), str(child.get("id")))
+                for child in self._child_data(refresh=True)
+            ]
+        )
 
     def _child_data(self, refresh: bool = False) -> List[Dict[str, Any]]:
         data = self._job_data or self._refresh()
@@ -302,6 +327,14 @@ class IonQJob(_JobBase):
                 see :meth:`compiled_circuit` and :meth:`cost`).
         """
         check_extra_arguments("result", kwargs, _RESULT_ARGUMENTS)
+        if sharpen is not None and not isinstance(sharpen, (bool, AggregationType)):
+            warnings.warn(
+                f"Invalid sharpen type {type(sharpen).__name__} ({sharpen!r}): use True, False, "
+                "None or an AggregationType. Going on with the default aggregation.",
+                UserWarning,
+                stacklevel=2,
+            )
+            sharpen = None
         agg = resolve_aggregation(aggregation, sharpen)
         extra = dict(extra_query_params or {})
         if agg is not None and self._client_supports("aggregation"):
@@ -325,7 +358,8 @@ class IonQJob(_JobBase):
             data = self._refresh()
         if data.get("status") == "canceled":
             raise IonQJobStateError(
-                f"Job {self._job_id} was cancelled, so it has no results. Submit it again."
+                f"Cannot retrieve result for canceled job {self._job_id}: a cancelled job has "
+                "no results. Submit it again."
             )
         if data.get("dry_run"):
             raise IonQJobStateError(
@@ -345,7 +379,7 @@ class IonQJob(_JobBase):
                     flat_arrays=True,
                     job=data,  # says where the results are (API v0.4 links them from the job)
                 )
-            result = self._build_result(data, raw)
+            result = self._build_result(data, raw, memory=wants_memory)
         self._results[key] = result
         return result
 
@@ -456,7 +490,9 @@ class IonQJob(_JobBase):
             raise IonQJobStateError("This job has not been submitted yet.")
         return parse_job_cost(self._client.adapter.get_job_cost(str(self._job_id)))
 
-    def _build_result(self, data: Dict[str, Any], raw: Dict[str, Any]) -> IonQResult:
+    def _build_result(
+        self, data: Dict[str, Any], raw: Dict[str, Any], memory: bool = False
+    ) -> IonQResult:
         where = f"job {self._job_id}"
         metadata = data.get("metadata") or {}
         shots = _shots(metadata.get("shots"), data.get("shots"), self._passed_args, where)
@@ -527,6 +563,7 @@ class IonQJob(_JobBase):
                     shots=shots,
                     sample=sample,
                     seed=seed,
+                    memory=memory,  # data.memory only when the run asked for it
                 )  # fmt: skip
             )
         execution_ms = data.get("execution_time")
@@ -536,6 +573,7 @@ class IonQJob(_JobBase):
             job_id=str(self._job_id),
             experiments=experiments,
             time_taken=None if execution_ms is None else float(execution_ms) / 1000.0,
+            qobj_id=None if metadata.get("qobj_id") is None else str(metadata["qobj_id"]),
         )
 
     def _single_meas_map(self, data: Dict[str, Any]) -> Optional[List[Optional[int]]]:
@@ -575,7 +613,13 @@ _RESULT_ARGUMENTS = (
 
 
 def _shots(stored: Any, listed: Any, passed: Mapping[str, Any], where: str) -> int:
-    """The job's shots: from its metadata (text), else the job object, else the run options."""
+    """The job's shots: from its metadata (text), else the job object, else the run options.
+
+    Metadata shots that are not all digits count as absent, as earlier releases read them
+    (another tool may store anything there); a malformed job object is an error.
+    """
+    if stored is not None and not (str(stored).isascii() and str(stored).isdigit()):
+        stored = None
     for value in (stored, listed):
         if value in (None, ""):
             continue
@@ -594,6 +638,19 @@ def _without_meas_map(header: Any) -> Any:
     if isinstance(header, dict) and "meas_mapped" in header:
         return {k: v for k, v in header.items() if k != "meas_mapped"}
     return header
+
+
+def _detailed(statuses: List[JobStatus]) -> Dict[str, Any]:
+    """``status(detailed=True)``: counts of the children's statuses, in the parent's order."""
+    total = len(statuses)
+    completed = sum(1 for s in statuses if s is JobStatus.DONE)
+    return {
+        "total": total,
+        "completed": completed,
+        "failed": sum(1 for s in statuses if s is JobStatus.ERROR),
+        "percentage_complete": completed / total if total else 0,
+        "statuses": statuses,
+    }
 
 
 def _width_of(histogram: Dict[str, Any]) -> int:

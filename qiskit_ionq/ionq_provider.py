@@ -15,8 +15,9 @@ from . import _qiskit_compat as compat
 from .constants import TARGET_QUBITS
 from .ionq_backend import IonQBackend, IonQQPUBackend, IonQSimulatorBackend
 from .ionq_client import IonQClient, resolve_credentials
+from .version import __version__
 
-__all__ = ["IonQProvider", "resolve_credentials"]
+__all__ = ["BackendList", "IonQProvider", "resolve_credentials"]
 
 _QPU_SYSTEMS = sorted(t for t in TARGET_QUBITS if t.startswith("qpu."))
 BACKEND_NAMES = ["ionq_simulator", "ionq_qpu"] + [f"ionq_{t}" for t in _QPU_SYSTEMS]
@@ -25,9 +26,55 @@ BACKEND_NAMES = ["ionq_simulator", "ionq_qpu"] + [f"ionq_{t}" for t in _QPU_SYST
 def normalize_backend_name(name: str) -> str:
     """``"simulator"`` -> ``"ionq_simulator"``, ``"qpu.aria-1"`` -> ``"ionq_qpu.aria-1"``."""
     name = str(name).strip()
-    if not name.startswith("ionq_") and (name == "simulator" or name.split(".")[0] == "qpu"):
+    if not name.startswith("ionq_") and name.startswith(("simulator", "qpu")):
         name = f"ionq_{name}"
     return name
+
+
+def is_backend_name(name: str) -> bool:
+    """Whether ``name`` (normalized) names an IonQ backend: it starts like one of ours."""
+    return name.startswith(("ionq_simulator", "ionq_qpu"))
+
+
+class BackendList:
+    """``provider.backends``: call it to list backends, or read one as an attribute.
+
+    Calling it, ``backends(name=None, filters=None, **kwargs)``, keeps the backends whose
+    name starts with ``name`` (``ionq_`` prefix optional), then applies Qiskit's
+    ``filter_backends``: ``kwargs`` match configuration (then status) fields and
+    ``filters`` is a predicate. ``gateset=`` chooses the gateset of the backends built.
+    """
+
+    def __init__(self, provider: IonQProvider) -> None:
+        self._provider = provider
+
+    def __call__(
+        self,
+        name: Optional[str] = None,
+        filters: Optional[Callable[[IonQBackend], bool]] = None,
+        **kwargs: Any,
+    ) -> List[IonQBackend]:
+        gateset = kwargs.pop("gateset", "qis")
+        prefix = None if name is None else normalize_backend_name(name)
+        names = [n for n in BACKEND_NAMES if prefix is None or n.startswith(prefix)]
+        if prefix is not None and not names and is_backend_name(prefix):
+            names = [prefix]  # a system IonQ added after this release
+        found = [self._provider._make(n, gateset) for n in names]
+        return compat.filter_backends(found, filters=filters, **kwargs)
+
+    def __getattr__(self, name: str) -> IonQBackend:
+        if name in BACKEND_NAMES:
+            return self._provider._make(name)
+        raise AttributeError(
+            f"No IonQ backend attribute {name!r}; backends are {', '.join(BACKEND_NAMES)} "
+            "(use provider.get_backend('ionq_qpu.<system>') for other QPUs)."
+        )
+
+    def __dir__(self) -> List[str]:
+        return sorted(set(super().__dir__()) | set(BACKEND_NAMES))
+
+    def __repr__(self) -> str:
+        return f"<IonQ backends: {', '.join(BACKEND_NAMES)}>"
 
 
 class IonQProvider:
@@ -101,42 +148,42 @@ class IonQProvider:
             return self._client
 
     def _make(self, name: str, gateset: str = "qis", **options: Any) -> IonQBackend:
-        if name == "ionq_simulator":
-            return IonQSimulatorBackend(provider=self, name=name, gateset=gateset, **options)
-        return IonQQPUBackend(provider=self, name=name, gateset=gateset, **options)
+        cls = IonQSimulatorBackend if name.startswith("ionq_simulator") else IonQQPUBackend
+        # Our backends carry this package's version (the keyword constructor's own default
+        # is "0.0.1", for backends other code builds).
+        return cls(
+            provider=self, name=name, gateset=gateset, backend_version=__version__, **options
+        )
 
-    def backends(
-        self,
-        name: Optional[str] = None,
-        filters: Optional[Callable[[IonQBackend], bool]] = None,
-        **kwargs: Any,
-    ) -> List[IonQBackend]:
-        """Backends matching ``name``, ``filters`` (a predicate) and configuration fields.
+    @property
+    def backends(self) -> BackendList:
+        """The backends, as a callable object with one attribute per backend.
 
-        Example: ``provider.backends(simulator=False)`` lists the QPUs.
+        ``provider.backends()`` (or ``provider.backends(name, filters, **criteria)``) lists
+        them; ``provider.backends.ionq_simulator`` is one of them, as code written for
+        earlier releases expects.
         """
-        gateset = kwargs.pop("gateset", "qis")
-        names = BACKEND_NAMES if name is None else [normalize_backend_name(name)]
-        out = [self._make(n, gateset) for n in names if n in BACKEND_NAMES]
-        for key, value in kwargs.items():
-            out = [b for b in out if getattr(b.configuration(), key, object()) == value]
-        if filters is not None:
-            out = [b for b in out if filters(b)]
-        return out
+        return BackendList(self)
 
     def get_backend(
         self, name: Optional[str] = None, gateset: str = "qis", **options: Any
     ) -> IonQBackend:
-        """One backend by name (``ionq_`` prefix optional), gateset and default run options."""
+        """One backend by name (``ionq_`` prefix optional), gateset and default run options.
+
+        Any name starting ``ionq_simulator`` or ``ionq_qpu`` is a backend, so a QPU IonQ adds
+        later (``ionq_qpu.<system>``) works without a new release; its qubit count is then
+        asked from the API. Each call returns a new backend object.
+        """
         if name is None:
             raise QiskitBackendNotFoundError(
                 f"No backend name given; choose one of: {', '.join(BACKEND_NAMES)}."
             )
         full = normalize_backend_name(name)
-        if full not in BACKEND_NAMES:
+        if not is_backend_name(full):
             raise QiskitBackendNotFoundError(
-                f"No IonQ backend named {name!r}. Valid names: {', '.join(BACKEND_NAMES)} "
-                "(the 'ionq_' prefix may be omitted)."
+                f"No backend matches criteria. No IonQ backend is named {name!r}; known names: "
+                f"{', '.join(BACKEND_NAMES)}, or any 'ionq_qpu.<system>' (the 'ionq_' prefix "
+                "may be omitted)."
             )
         return self._make(full, gateset, **options)
 

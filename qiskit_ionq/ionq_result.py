@@ -1,8 +1,11 @@
 """IonQResult: a ``qiskit.result.Result`` that also knows each circuit's probabilities.
 
-The result is a genuine Qiskit ``Result``: each experiment's ``data.counts`` holds hex keys
-(``"0x3"``), exactly as Qiskit's own simulators store them, ``data.probabilities`` holds the
-probabilities keyed like the counts, and the header carries ``memory_slots``/``creg_sizes``.
+The result is a genuine Qiskit ``Result``, laid out as earlier qiskit-ionq releases laid it
+out for the installed Qiskit line: each experiment's ``data.counts`` holds hex keys
+(``"0x3"``) below Qiskit 2 and binary strings as wide as the classical bits from Qiskit 2 on
+(both formats ``Result.get_counts`` reads), ``data.probabilities`` holds the probabilities
+keyed like ``get_counts``, ``data.metadata`` the experiment header, and ``data.memory`` exists
+only when the run asked for ``memory=True``. The header carries ``memory_slots``/``creg_sizes``.
 So ``Result.get_counts``, ``marginal_counts(result, ...)``, ``data()``,
 ``to_dict``/``from_dict`` and pickling behave as for any backend.
 
@@ -28,10 +31,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from qiskit.exceptions import QiskitError
 from qiskit.result import Counts, Result
 from qiskit.result.models import ExperimentResult, ExperimentResultData
 
+from ._qiskit_compat import EARLIER_RELEASE
+from .exceptions import IonQJobError
 from .results import ExperimentData
 
 __all__ = ["IonQResult"]
@@ -59,16 +63,26 @@ class _LazyResultData(ExperimentResultData):
         super().__init__(**fields)
         self._experiment = experiment
         if experiment is not None:
-            for name in ("counts", "memory", "probabilities"):
+            names = ["counts", "probabilities", "metadata"]
+            if experiment.memory_requested:
+                names.insert(1, "memory")
+            for name in names:
                 if name not in self._data_attributes:
                     self._data_attributes.append(name)
 
     def _get(self, name: str) -> Any:
         if ("_set_" + name) in self.__dict__:
             return self.__dict__["_set_" + name]
-        if self._experiment is None:
+        experiment = self._experiment
+        if experiment is None or (name == "memory" and not experiment.memory_requested):
             raise AttributeError(name)
-        return getattr(self._experiment, "hex_counts" if name == "counts" else name)
+        if name == "counts":
+            return (
+                experiment.hex_counts if EARLIER_RELEASE.hex_count_keys else experiment.bin_counts
+            )
+        if name == "metadata":
+            return experiment.header
+        return getattr(experiment, name)
 
     def _set(self, name: str, value: Any) -> None:
         self.__dict__["_set_" + name] = value
@@ -77,6 +91,9 @@ class _LazyResultData(ExperimentResultData):
     memory = property(lambda self: self._get("memory"), lambda self, v: self._set("memory", v))
     probabilities = property(
         lambda self: self._get("probabilities"), lambda self, v: self._set("probabilities", v)
+    )
+    metadata = property(
+        lambda self: self._get("metadata"), lambda self, v: self._set("metadata", v)
     )
 
     def pristine(self) -> Optional[ExperimentData]:
@@ -107,6 +124,7 @@ class IonQResult(Result):
         time_taken: Optional[float],
         success: bool = True,
         date: Any = None,
+        qobj_id: Optional[str] = None,
     ) -> IonQResult:
         """Build the result of a job from its circuits' :class:`ExperimentData`.
 
@@ -118,6 +136,7 @@ class IonQResult(Result):
             time_taken: the vendor's execution time in seconds (``None`` if unknown).
             success: whether the job succeeded.
             date: optional completion date.
+            qobj_id: the ``qobj_id`` the job's metadata carried (``None`` when absent).
 
         Returns:
             The result; ``result.time_taken`` is ``time_taken``.
@@ -141,15 +160,18 @@ class IonQResult(Result):
             results.append(experiment)
         # qobj_id is required before Qiskit 2; Qiskit 2 documents that passing it as a keyword
         # still works (it lands in the result's metadata), so one call fits every line.
+        # status, date and header stay None, as earlier releases left them (a failed result
+        # says "ERROR": Qiskit's error for reading it cannot format a None status).
         return cls(
             backend_name=backend_name,
             backend_version=backend_version,
-            qobj_id=job_id,
+            qobj_id=qobj_id,
             job_id=job_id,
             success=success,
             results=results,
             date=date,
-            status="COMPLETED" if success else "ERROR",
+            status=None if success else "ERROR",
+            header=None,
             time_taken=time_taken,
         )
 
@@ -220,29 +242,54 @@ class IonQResult(Result):
             counts.hex_raw = dict(data.hex_counts)
         return counts
 
-    def get_probabilities(
-        self, experiment: Any = None
-    ) -> Union[Dict[str, float], List[Dict[str, float]]]:
-        """Probabilities of an experiment, keyed like :meth:`get_counts`.
+    def get_probabilities(self, experiment: Any = None) -> Union[Counts, List[Counts]]:
+        """Probabilities of an experiment, as a Qiskit ``Counts`` keyed like :meth:`get_counts`.
 
-        Every outcome the server reported is included (also those a sampled ``get_counts``
-        never drew), renormalized to sum to 1.
+        The API's probabilities after mapping qubits to classical bits, summed where outcomes
+        merge, and not renormalized; every outcome the server reported is included (also
+        those a sampled ``get_counts`` never drew).
 
         Args:
             experiment: index, name, circuit (by name) or ``None`` (the only experiment, or
                 a list of all of them), as for :meth:`get_counts`.
 
         Returns:
-            A new ``{key: probability}`` dict, or a list of them.
+            A new :class:`~qiskit.result.Counts` of probabilities (built with the register
+            sizes, so its keys are those of ``get_counts``), or a list of them.
 
         Raises:
-            QiskitError: unknown experiment, or an experiment without probabilities.
+            IonQJobError: an experiment without probabilities.
+            QiskitError: unknown experiment.
         """
-        out: List[Dict[str, float]] = []
+        out: List[Counts] = []
         for key in self._experiment_keys(experiment):
             exp = self._get_experiment(key)
             stored = getattr(exp.data, "probabilities", None)
             if stored is None:
-                raise QiskitError(f'No probabilities for experiment "{key!r}"')
-            out.append(dict(stored))
+                raise IonQJobError(f'No probabilities for experiment "{key}"')
+            counts = _probability_counts(dict(stored), _header_dict(exp.header))
+            data = self._built_data(exp)
+            if data is not None and not data.keys_show_every_clbit:
+                # Keys drop some clbits: the integer outcomes must come from the data.
+                pairs = list(zip(data.values.tolist(), data.raw_probabilities.tolist()))
+                counts.int_raw = dict(pairs)
+                counts.hex_raw = {hex(value): p for value, p in pairs}
+            out.append(counts)
         return self._single_or_list(out)
+
+
+def _probability_counts(probabilities: Dict[str, float], header: Dict[str, Any]) -> Counts:
+    """A ``Counts`` holding probabilities under already formatted keys.
+
+    ``Counts(...)`` with ``creg_sizes`` would parse every key back into an integer and
+    reformat it; the keys are already in that exact format, so only the attributes are set
+    (``int_outcomes()`` then derives the integers from the keys, as Qiskit does).
+    """
+    counts = Counts.__new__(Counts)
+    dict.update(counts, probabilities)
+    counts.creg_sizes = header.get("creg_sizes")
+    counts.memory_slots = header.get("memory_slots")
+    counts.time_taken = header.get("time_taken")
+    counts.int_raw = None
+    counts.hex_raw = None
+    return counts

@@ -53,7 +53,8 @@ def deadline_for(timeout: Any) -> Optional[float]:
 def timeout_error(job_id: Any, timeout: Optional[float], last: str) -> IonQJobTimeoutError:
     """The error of a wait that ran out of time; says the job is still there."""
     return IonQJobTimeoutError(
-        f"Timed out after {timeout} s waiting for job {job_id} (last status: {last}). The job "
+        f"Timed out waiting for job to complete. Waited {timeout} s for job {job_id} (last "
+        f"status: {last}). The job "
         "keeps running on IonQ's side: call job.result(timeout=...) again later, or retrieve "
         f"it with backend.retrieve_job({str(job_id)!r})."
     )

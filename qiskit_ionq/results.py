@@ -42,6 +42,7 @@ from .histogram import (
     _normalized,
     _remap,
     check_total,
+    first_seen_order,
     map_output,
     parse_histogram,
     remap,
@@ -186,11 +187,14 @@ class ExperimentData:
         values: each outcome's classical value (bit j = clbit j), ascending; ``uint64``, or
             Python ints for more than 64 classical bits.
         outcome_probabilities: normalized probabilities (sum to 1), aligned with ``values``.
+        raw_probabilities: the API's probabilities summed per outcome, NOT renormalized
+            (what ``get_probabilities`` reports); defaults to ``outcome_probabilities``.
         outcome_counts: integer counts (sum to ``shots``, zeros included), aligned.
         compressed: each outcome over the measured qubits only (bit i = i-th measured qubit).
         layout: :func:`key_layout` of the header.
         sources: clbit -> bit of ``compressed`` it shows (clbits absent here show 0).
         seed: the ``sampler_seed``; also orders :attr:`memory` repeatably.
+        memory_requested: whether the run asked for per-shot ``memory`` (``memory=True``).
     """
 
     def __init__(
@@ -205,6 +209,8 @@ class ExperimentData:
         layout: Sequence[Optional[int]],
         sources: Mapping[int, int],
         seed: Optional[int] = None,
+        raw_probabilities: Optional[np.ndarray] = None,
+        memory_requested: bool = False,
     ) -> None:
         self.header = header
         self.shots = shots
@@ -215,6 +221,10 @@ class ExperimentData:
         self.layout = list(layout)
         self.sources = dict(sources)
         self.seed = seed
+        self.raw_probabilities = (
+            outcome_probabilities if raw_probabilities is None else raw_probabilities
+        )
+        self.memory_requested = memory_requested
 
     def __repr__(self) -> str:
         return (
@@ -247,8 +257,11 @@ class ExperimentData:
 
     @cached_property
     def probabilities(self) -> Dict[str, float]:
-        """Formatted key -> probability for EVERY outcome (sampled or not); sums to 1."""
-        return dict(zip(self.keys, self.outcome_probabilities.tolist()))
+        """Formatted key -> probability for EVERY outcome (sampled or not).
+
+        The API's values after clbit mapping, summed where outcomes merge, not renormalized.
+        """
+        return dict(zip(self.keys, self.raw_probabilities.tolist()))
 
     @cached_property
     def int_counts(self) -> Dict[int, int]:
@@ -262,6 +275,18 @@ class ExperimentData:
         counted = self._counted
         hex_keys = map(hex, self.values[counted].tolist())
         return dict(zip(hex_keys, self.outcome_counts[counted].tolist()))
+
+    @cached_property
+    def bin_counts(self) -> Dict[str, int]:
+        """Binary string as wide as the classical bits (no register spaces) -> count.
+
+        How ``ExperimentResultData.counts`` was keyed by the release line for Qiskit 2.
+        """
+        slots = int(self.header.get("memory_slots") or 0)
+        counted = self._counted
+        plain = list(range(slots - 1, -1, -1))
+        keys = format_keys(self.compressed[counted], plain, self.sources)
+        return dict(zip(keys, self.outcome_counts[counted].tolist()))
 
     @cached_property
     def memory(self) -> List[str]:
@@ -331,6 +356,7 @@ def build_experiment(
     shots: int,
     sample: bool,
     seed: Optional[int],
+    memory: bool = False,
 ) -> ExperimentData:
     """Turn one circuit's vendor histogram into Qiskit-formatted counts and probabilities.
 
@@ -345,7 +371,9 @@ def build_experiment(
         sample: ``True`` for the ideal simulator, whose histogram is the exact distribution:
             counts are then sampled with ``seed``. Otherwise the histogram is already
             measured frequencies and counts are apportioned by largest remainder.
-        seed: the ``sampler_seed`` (``None`` = not repeatable).
+        seed: the ``sampler_seed`` (``None`` = not repeatable). Sampling follows earlier
+            qiskit-ionq releases draw for draw (see :func:`sample_counts`).
+        memory: whether the run asked for per-shot memory (``memory=True``).
 
     Returns:
         An :class:`ExperimentData`. A circuit without classical bits has empty counts and
@@ -374,6 +402,7 @@ def build_experiment(
             compressed=empty,
             layout=[],
             sources={},
+            memory_requested=memory,
         )
     # A clbit that no key character shows (Qiskit's formatting drops the right-most ones when
     # some clbits belong to no register) is treated as unmeasured, so the outcomes it would
@@ -384,7 +413,12 @@ def build_experiment(
     effective = [q if j in shown else None for j, q in enumerate(checked)]
     compressed, values, summed, position = _remap(keys, probs, effective)
     normalized = _normalized(summed)
-    counts = sample_counts(normalized, shots, seed) if sample else round_counts(normalized, shots)
+    if sample:
+        measured = sorted(position, key=position.__getitem__)
+        order = first_seen_order(keys, measured, compressed)
+        counts = sample_counts(summed, shots, seed, order=order)
+    else:
+        counts = round_counts(normalized, shots)
     sources = {j: position[q] for j, q in enumerate(effective) if q is not None}
     return ExperimentData(
         header=full_header,
@@ -396,4 +430,6 @@ def build_experiment(
         layout=layout,
         sources=sources,
         seed=seed,
+        raw_probabilities=summed,
+        memory_requested=memory,
     )

@@ -127,7 +127,7 @@ def build_header(circuit: QuantumCircuit) -> Dict[str, Any]:
         global_phase = float(circuit.global_phase)
     except (TypeError, ValueError):  # still parameterized: irrelevant to probabilities
         global_phase = 0.0
-    return {
+    header = {
         "name": circuit.name,
         "global_phase": global_phase,
         "n_qubits": circuit.num_qubits,
@@ -136,8 +136,13 @@ def build_header(circuit: QuantumCircuit) -> Dict[str, Any]:
         "memory_slots": circuit.num_clbits,
         "creg_sizes": creg_sizes,
         "clbit_labels": _bit_labels(circuit.clbits, circuit.cregs),
-        "metadata": _json_or_empty(circuit.metadata),
     }
+    # Only a circuit with metadata carries the key, as in earlier releases' headers (and
+    # the compressed header stays smaller against the vendor's metadata limit).
+    metadata = _json_or_empty(circuit.metadata)
+    if metadata:
+        header["metadata"] = metadata
+    return header
 
 
 def compress_dict_to_metadata_string(obj: Any) -> str:

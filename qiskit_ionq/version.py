@@ -1,3 +1,3 @@
 """The package version, kept in one place (read by pyproject.toml)."""
 
-__version__ = "0.6.0"
+__version__ = "1.0.0"

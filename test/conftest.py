@@ -1,12 +1,14 @@
 """Fixtures shared by every layer's tests.
 
 Tests never touch the network beyond 127.0.0.1: end-to-end tests start their own emulator on
-port 0 and stop it afterwards. The environment's IonQ variables are cleared so a developer's
-real token can never leak into (or change) a test run.
+port 0 and stop it afterwards. The environment's IonQ variables are cleared (and a ``.env`` file in
+the working directory is stepped around) so a developer's real token can never leak into (or
+change) a test run.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Iterator
 
 import pytest
@@ -17,9 +19,14 @@ TEST_TOKEN = "tok-SECRET-8c1f2b7e-do-not-leak"
 
 
 @pytest.fixture(autouse=True)
-def _clean_ionq_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_ionq_environment(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     for var in (*TOKEN_ENV_VARS, *URL_ENV_VARS):
         monkeypatch.delenv(var, raising=False)
+    if os.path.exists(".env"):
+        # Credentials are also read from ./.env: a developer's file must not reach a test.
+        monkeypatch.chdir(request.getfixturevalue("tmp_path"))
 
 
 @pytest.fixture(params=["v0.3", "v0.4"])

@@ -15,7 +15,6 @@ import platform
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import metadata
 from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
@@ -110,18 +109,13 @@ def is_loopback_host(hostname: Optional[str]) -> bool:
 def get_user_agent() -> str:
     """``qiskit-ionq/<ver> (qiskit/<ver>) os/<system> (python/<ver>)`` (fact sheet 1.3).
 
-    Qiskit's version comes from the installed distribution metadata: importing ``qiskit``
-    here just to read ``__version__`` is the compat layer's business, not the transport's.
+    Below Qiskit 1.0 the middle part is ``(qiskit-terra/<ver>)``, as earlier releases sent
+    it. Which one applies is the compat layer's business, not the transport's.
     """
-    qiskit_version = "unknown"
-    for dist in ("qiskit", "qiskit-terra"):
-        try:
-            qiskit_version = metadata.version(dist)
-            break
-        except metadata.PackageNotFoundError:
-            continue
+    from .._qiskit_compat import user_agent_product  # imports Qiskit; only when first asked
+
     return (
-        f"qiskit-ionq/{__version__} (qiskit/{qiskit_version}) "
+        f"qiskit-ionq/{__version__} ({user_agent_product()}) "
         f"os/{platform.system() or 'unknown'} (python/{platform.python_version()})"
     )
 

@@ -66,7 +66,7 @@ def test_unknown_backend_is_a_clear_error(tmp_path, capsys):
     path = tmp_path / "one.qasm"
     path.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\n')
     assert main(["run", "--backend", "ionq_nope", "--local", str(path)]) == 1
-    assert "No IonQ backend named 'ionq_nope'" in capsys.readouterr().err
+    assert "No IonQ backend is named 'ionq_nope'" in capsys.readouterr().err
 
 
 def test_backends_and_calibration_locally(capsys):

@@ -49,7 +49,9 @@ def test_api_headers_and_custom_headers_never_override_ours(make_client):
 
 def test_user_agent_names_package_qiskit_os_and_python():
     agent = get_user_agent()
-    match = re.fullmatch(r"qiskit-ionq/(\S+) \(qiskit/(\S+)\) os/(\S+) \(python/(\S+)\)", agent)
+    # "qiskit-terra/<v>" below Qiskit 1.0, as earlier releases sent it (pinned in test/compat).
+    pattern = r"qiskit-ionq/(\S+) \(qiskit(?:-terra)?/(\S+)\) os/(\S+) \(python/(\S+)\)"
+    match = re.fullmatch(pattern, agent)
     assert match, agent
     assert match.group(1) == __import__("qiskit_ionq").__version__
     assert match.group(2) != "unknown" and match.group(4) == platform.python_version()

@@ -42,8 +42,8 @@ def test_backend_base_class_and_name_convention():
     "name, gateset, expected",
     [
         ("ionq_simulator", "qis", {"h", "cx", "rz", "rxx", "ccx", "measure"}),
-        ("ionq_qpu.aria-1", "native", {"gpi", "gpi2", "ms", "measure"}),
-        ("ionq_qpu.forte-1", "native", {"gpi", "gpi2", "zz", "measure"}),
+        ("ionq_qpu.aria-1", "native", {"gpi", "gpi2", "ms", "measure", "reset"}),
+        ("ionq_qpu.forte-1", "native", {"gpi", "gpi2", "zz", "measure", "reset"}),
     ],
 )
 def test_target_describes_exactly_the_gateset(name, gateset, expected):

@@ -12,6 +12,7 @@ Bounds are generous (timeout + wait + 1 s): the point is "bounded", not "fast".
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -173,7 +174,8 @@ def test_a_500_is_reported_at_once_with_status_and_body(emulator):
     emulator.faults.add(route="GET /jobs/{id}", kind="status", status=500, times=None)
     error, elapsed = timed(lambda: client.retrieve_job(job_id))
     assert isinstance(error, IonQAPIError) and error.status_code == 500
-    assert error.body["statusCode"] == 500 and error.error_type == "Internal Server Error"
+    body = json.loads(error.body)  # the response text, unchanged
+    assert body["statusCode"] == 500 and error.error_type == "Internal Server Error"
     assert elapsed <= SLACK
     assert emulator.stats()["faults"][0]["fired"] == 1
 

@@ -355,9 +355,10 @@ class TestBuildExperiment:
         assert sum(first.probabilities.values()) == pytest.approx(1.0, abs=1e-12)
         assert set(first.counts) <= set(first.probabilities)
 
-    def test_probabilities_are_renormalized(self):
+    def test_probabilities_are_not_renormalized(self):
         exp = _build({"0": 0.499999, "1": 0.499999}, [0], _header(1, [["c", 1]]))
-        assert exp.probabilities == {"0": 0.5, "1": 0.5}
+        assert exp.probabilities == {"0": 0.499999, "1": 0.499999}
+        assert exp.outcome_counts.sum() == exp.shots  # counts still add up
 
     def test_registerless_clbits_collide_like_qiskit_keys_and_are_summed(self):
         # clbits: c[0], then one registerless clbit; Qiskit's key shows only the left-most
