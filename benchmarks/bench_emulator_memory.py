@@ -95,10 +95,13 @@ def start(src: Optional[str], extra: List[str]) -> tuple:
     return proc, line[len(PREFIX) :].strip()
 
 
-def wait_done(http: requests.Session, url: str, timeout: float = 900) -> Dict[str, Any]:
+def wait_done(http: requests.Session, url: str, timeout: float = 1800) -> Dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        job = http.get(url, timeout=60).json()
+        try:
+            job = http.get(url, timeout=600).json()
+        except requests.RequestException:  # a stalled server (the baseline's GIL) : ask again
+            continue
         if job["status"] in ("completed", "failed", "canceled") or time.monotonic() > deadline:
             return job
         time.sleep(0.05)

@@ -30,6 +30,7 @@ def encode_plain(value: Any) -> bytes:
 
 
 _SLICE = 1 << 15  # entries per encoded slice (~1 MB of JSON)
+_ENTRY = '"%d":%r'  # one histogram entry; %r of a float is its repr, as in json.dumps
 
 
 class Histogram(Mapping):  # type: ignore[type-arg]
@@ -125,9 +126,8 @@ class Histogram(Mapping):  # type: ignore[type-arg]
         for start in range(0, n, _SLICE):
             stop = min(start + _SLICE, n)
             keys = range(start, stop) if self._keys is None else self._keys[start:stop].tolist()
-            text = ",".join(
-                [f'"{k}":{p!r}' for k, p in zip(keys, self._probs[start:stop].tolist())]
-            )
+            # map over a bound %-format: about twice as fast as an f-string comprehension
+            text = ",".join(map(_ENTRY.__mod__, zip(keys, self._probs[start:stop].tolist())))
             yield (text if start == 0 else "," + text).encode()
         yield b"}"
 

@@ -26,16 +26,14 @@ Choices on the fact sheet's open questions (section 8) made here:
 
 from __future__ import annotations
 
-import heapq
 import inspect
-import itertools
 import logging
 import os
 import random
 import threading
 import time
 import uuid
-from typing import Any, Callable, Collection, Dict, List, Optional, Tuple, Union
+from typing import Any, Collection, Dict, List, Optional, Tuple, Union
 
 from .budget import (
     MEMORY_LIMIT_CODE,
@@ -59,6 +57,7 @@ from .jobs import (
     program,
 )
 from .store import JobStore, Record
+from .timer import Timer
 
 log = logging.getLogger(__name__)
 
@@ -72,44 +71,6 @@ if hasattr(os, "register_at_fork"):  # a forked emulator must not repeat its par
 
 def _new_id() -> str:
     return str(uuid.UUID(int=_ID_RANDOM.getrandbits(128), version=4))
-
-
-class _Timer:
-    """One daemon thread running callbacks at given monotonic times (phase delays)."""
-
-    def __init__(self) -> None:
-        self._heap: List[Tuple[float, int, Callable[..., None], Tuple[Any, ...]]] = []
-        self._cv = threading.Condition()
-        self._count = itertools.count()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._loop, name="ionq-emulator-timer", daemon=True)
-        self._thread.start()
-
-    def call_later(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
-        with self._cv:
-            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._count), fn, args))
-            self._cv.notify()
-
-    def stop(self) -> None:
-        with self._cv:
-            self._stopped = True
-            self._cv.notify()
-
-    def _loop(self) -> None:
-        while True:
-            with self._cv:
-                while not self._stopped:
-                    wait = self._heap[0][0] - time.monotonic() if self._heap else None
-                    if wait is not None and wait <= 0:
-                        break
-                    self._cv.wait(wait)
-                if self._stopped:
-                    return
-                _, _, fn, args = heapq.heappop(self._heap)
-            try:
-                fn(*args)
-            except Exception:  # a callback bug must not kill the timer
-                log.exception("emulator timer callback failed")
 
 
 class JobManager:
@@ -160,7 +121,7 @@ class JobManager:
         self._events_lock = threading.Lock()
         self._started: Dict[str, float] = {}
         self._stopped = False
-        self._timer = _Timer()
+        self._timer = Timer()
         self.budget = MemoryBudget(max_memory or default_memory_budget())
         self.max_job_seconds = max_job_seconds
         self._estimates: Dict[str, Tuple[int, int]] = {}  # queued job -> (bytes, work)

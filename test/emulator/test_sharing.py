@@ -163,6 +163,17 @@ def test_job_over_the_memory_budget_fails_with_a_clear_code():
         assert emu._manager.budget.used == 0  # released after the run
 
 
+def test_29_qubit_job_is_refused_before_any_allocation_when_it_cannot_fit():
+    """The simulator target advertises 29 qubits: the budget, not a fixed cap, decides."""
+    need = simulator.resource_estimate(h_body(29))[0]
+    assert need > 32 << 30  # 2**29 amplitudes: state, spare buffer, probabilities, histogram
+    with IonQEmulator(max_memory="1G") as emu, session() as http:
+        job = create(http, emu, h_body(29))["id"]
+        done = wait_status(http, f"{emu.url}/jobs/{job}", {"failed", "completed"})
+        assert done["failure"]["code"] == "MemoryLimitExceeded"
+        assert "GiB" in done["failure"]["error"] and "1.0 GiB" in done["failure"]["error"]
+
+
 def test_jobs_share_the_budget_without_exceeding_it():
     need = simulator.resource_estimate(h_body(12))[0]
     with IonQEmulator(max_memory=int(need * 1.5), workers=3) as emu, session() as http:
