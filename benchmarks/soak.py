@@ -5,8 +5,10 @@ injects rate-based faults on every route the client uses (``POST /jobs``, ``GET 
 ``GET /jobs/{id}``, ``GET /jobs/{id}/results``) and of every kind: HTTP 429 with
 ``Retry-After``, 500, 502 (a CDN's HTML page), 503, 504, 520-529, 409 (GET only), connection
 resets, answers slower than the client's read timeout, and, on ``POST /jobs``, "store then
-fail" (the job is created, then a 5xx) and "store then reset". About ``--fault-rate`` of the
-requests to each route are faulted, split evenly over the kinds.
+fail" (the job is created, then a 5xx), "store then reset" and "slow accept" (the server
+stores the job only after the client's read timeout fired, so for a while it is in no
+listing). About ``--fault-rate`` of the requests to each route are faulted, split evenly
+over the kinds.
 
 Then ``--jobs`` jobs of small random circuits whose outcome is known exactly run from
 ``--threads`` threads sharing one client: most circuits prepare a basis state (their counts
@@ -22,10 +24,13 @@ It prints, and checks:
 * the longest wait of any single call (``submit``, ``result``) against its bound (required:
   within ``--wait-bound``, by default derived from the retry policy, see :func:`call_bounds`).
 
-HTTP 500 is not retried by the client (spec section 9): it surfaces as ``IonQAPIError``.
-A submission that ends in an ``IonQAPIError`` was proven not to exist (the client looked in
-the job list first), and reading results is idempotent, so the soak's "user" simply calls
-again; such caller-level retries are counted and printed. Any other error is a failure.
+HTTP 500 on a read is retried by the client like a 502. A submission that ends in an
+``IonQAPIError`` was proven not to exist (the client looked in the job list first), so the
+soak's "user" simply calls again. A submission that ends in ``IonQSubmissionUnknownError``
+(no answer, and the job did not appear within the reconciliation window) is handled as its
+message says: the user looks for it with ``client.find_job(submission_id)``, adopts it if it
+is there, and submits again only if it is not. Such caller-level actions are counted and
+printed. Any other error is a failure.
 
 Run: ``python benchmarks/soak.py [--jobs 300] [--fault-rate 0.2] [--seed 1] [--threads 8]
 [--read-timeout 0.5] [--wait-bound S] [--time-limit 600]``. Exit status 0 when every
@@ -36,6 +41,7 @@ version in CI through :func:`run_soak`.
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
 import math
 import random
@@ -52,7 +58,7 @@ from qiskit.quantum_info import Statevector
 from qiskit_ionq import IonQProvider
 from qiskit_ionq.api.retry import RetryPolicy
 from qiskit_ionq.emulator import IonQEmulator
-from qiskit_ionq.exceptions import IonQAPIError, IonQError
+from qiskit_ionq.exceptions import IonQAPIError, IonQError, IonQSubmissionUnknownError
 from qiskit_ionq.ionq_client import IonQClient
 from qiskit_ionq.ionq_job import IonQJob
 
@@ -82,6 +88,9 @@ def fault_mix(route: str, read_timeout: float) -> List[Tuple[Dict[str, Any], flo
         mix.append(({"kind": "status", "status": 409}, 1.0))  # Cloudflare's DNS-error 409
     if route == "POST /jobs":
         mix += [
+            # Stored only once the client's read timeout has fired, but well within the
+            # reconciliation window: the job must be found, not created twice.
+            ({"kind": "slow_accept", "delay": slow_delay + 0.5}, 1.0),
             # The duplicate-maker: stored, then a 5xx (weighted up: the hazard that matters).
             ({"kind": "store_then_fail", "status": 502}, 1.0),
             ({"kind": "store_then_fail", "status": 500}, 0.5),
@@ -304,7 +313,8 @@ def call_bounds(config: SoakConfig) -> Dict[str, float]:
     request = policy.total_timeout + attempt
     submit = request + policy.reconcile_delay + policy.reconcile_timeout + attempt
     result = config.result_timeout + config.poll + 2 * request
-    return {"submit": submit, "result": result}
+    # find_job: a few pages of the job list, each one request.
+    return {"submit": submit, "result": result, "find": 8 * request}
 
 
 @dataclass
@@ -315,7 +325,9 @@ class SoakReport:
     correct: int = 0
     duplicates: int = 0
     lost: int = 0
-    longest: Dict[str, float] = field(default_factory=lambda: {"submit": 0.0, "result": 0.0})
+    longest: Dict[str, float] = field(
+        default_factory=lambda: {"submit": 0.0, "result": 0.0, "find": 0.0}
+    )
     bounds: Dict[str, float] = field(default_factory=dict)
     caller_retries: Dict[str, int] = field(default_factory=dict)
     failures: List[str] = field(default_factory=list)
@@ -347,7 +359,7 @@ class SoakReport:
         out = [
             f"requests to the API: {self.requests}, faulted: {self.faulted} ({pct:.1f}%)",
             f"  faults by kind: {kinds}",
-            f"  caller-level retries after a surfaced IonQAPIError: {retries}",
+            f"  caller-level actions (after IonQAPIError / IonQSubmissionUnknownError): {retries}",
             f"  submitted via: {self.submitted_via}",
             f"jobs completed with correct counts: {self.correct}/{self.jobs}",
             f"duplicate jobs created (emulator's count): {self.duplicates}",
@@ -376,7 +388,7 @@ class _Runner:
         self.lock = threading.Lock()
         self.known_ids: List[str] = []
         self.correct = 0
-        self.longest = {"submit": 0.0, "result": 0.0}
+        self.longest = {"submit": 0.0, "result": 0.0, "find": 0.0}
         self.retries: Dict[str, int] = {}
         self.failures: List[str] = []
         self.stop_at = time.monotonic() + config.time_limit
@@ -390,15 +402,27 @@ class _Runner:
             with self.lock:
                 self.longest[kind] = max(self.longest[kind], took)
 
+    def _count(self, key: str) -> None:
+        with self.lock:
+            self.retries[key] = self.retries.get(key, 0) + 1
+
     def _with_caller_retries(self, kind: str, call: Any) -> Any:
         for attempt in range(1, CALLER_ATTEMPTS + 1):
             try:
                 return self._timed(kind, call)
             except IonQAPIError as err:
                 # submit: the client proved no job exists before raising; result: a read.
-                with self.lock:
-                    key = f"{kind} HTTP {err.status_code}"
-                    self.retries[key] = self.retries.get(key, 0) + 1
+                self._count(f"{kind} HTTP {err.status_code}")
+                if attempt == CALLER_ATTEMPTS:
+                    raise
+            except IonQSubmissionUnknownError as err:
+                # What the message tells a user to do: look for the job, then decide.
+                sid = err.submission_id
+                found = self._timed("find", functools.partial(self.client.find_job, sid))
+                if found is not None:
+                    self._count("submit unknown -> found by find_job")
+                    return self.backend.retrieve_job(found["id"])
+                self._count("submit unknown -> not found, submitted again")
                 if attempt == CALLER_ATTEMPTS:
                     raise
 

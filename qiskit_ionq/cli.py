@@ -262,6 +262,8 @@ def _cmd_job(args: argparse.Namespace) -> int:
         provider = IonQProvider(token=token, url=args.url)
         if args.action == "list":
             return _list_jobs(provider, args)
+        if args.action == "find":
+            return _find_job(provider, args)
         return _job_action(args, provider)
     # No token and no URL: the job can only be one that the embedded emulator ran.
     emu = _open_emulator(need_store=True)
@@ -271,6 +273,8 @@ def _cmd_job(args: argparse.Namespace) -> int:
             print(f"These are the local emulator's jobs ({where}), not IonQ's. Set "
                   f"{TOKEN_ENV_VARS[0]} to list IonQ's.", file=sys.stderr)  # fmt: skip
             return _list_jobs(emu.provider(), args)
+        if args.action == "find":
+            return _find_job(emu.provider(), args)
         if emu.get_job(args.job_id) is None:
             raise IonQError(
                 f"Job {args.job_id} is not in the local emulator's job store ({where}), and no "
@@ -292,6 +296,28 @@ def _job_action(args: argparse.Namespace, provider: Any) -> int:
     else:
         counts = job.result(timeout=args.timeout).get_counts()
         print(json.dumps(counts, sort_keys=True))
+    return 0
+
+
+def _find_job(provider: Any, args: argparse.Namespace) -> int:
+    """``job find SUBMISSION_ID``: the job a submission created (exit 1 when not found)."""
+    if not args.job_id:
+        print("qiskit-ionq job find: error: give the submission id", file=sys.stderr)
+        raise SystemExit(2)
+    found = provider.client.find_job(args.job_id)
+    if found is None:
+        print(
+            f"No job with submission id {args.job_id} among the newest jobs (yet). If its "
+            "submission failed moments ago, the server may still be storing it: try again "
+            "in a minute before submitting again.",
+            file=sys.stderr,
+        )
+        return 1
+    fields = (found.get("id"), found.get("status"), found.get("target"), found.get("name"))
+    if args.json:
+        print(json.dumps(dict(zip(("id", "status", "backend", "name"), fields))))
+    else:
+        print("\t".join("" if f is None else str(f) for f in fields))
     return 0
 
 
@@ -400,8 +426,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_STORE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    job.add_argument("action", choices=["status", "result", "cancel", "list"])
-    job.add_argument("job_id", nargs="?", default=None, help="the job (not for list)")
+    job.add_argument("action", choices=["status", "result", "cancel", "list", "find"])
+    job.add_argument(
+        "job_id",
+        nargs="?",
+        default=None,
+        help="the job (not for list); for find: the submission id an error message named",
+    )
     job.add_argument(
         "--backend",
         default=None,

@@ -41,6 +41,7 @@ __all__ = [
     "IonQCredentialsError",
     "IonQClientError",
     "IonQRequestTimeoutError",
+    "IonQSubmissionUnknownError",
     "IonQAPIError",
     "IonQAuthenticationError",
     "IonQRetriableError",
@@ -106,6 +107,19 @@ class IonQClientError(IonQError):
 
 class IonQRequestTimeoutError(IonQClientError):
     """A connect or read timeout expired."""
+
+
+class IonQSubmissionUnknownError(IonQClientError):
+    """A job submission failed ambiguously and the job could not be found (yet).
+
+    The job may exist, or appear later; resubmitting could run it twice. ``submission_id``
+    is the value of the job's ``qiskit_ionq_submission_id`` metadata, to look it up with
+    ``qiskit-ionq job find <submission_id>`` or ``client.find_job(submission_id)``.
+    """
+
+    def __init__(self, message: str = "", submission_id: str = "") -> None:
+        super().__init__(message)
+        self.submission_id = submission_id
 
 
 class IonQAPIError(IonQError):

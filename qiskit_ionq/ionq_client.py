@@ -306,6 +306,20 @@ class IonQClient:
                 raise
             raise hinted from None
 
+    def find_job(self, submission_id: str) -> Optional[Dict[str, Any]]:
+        """The job created by a submission, found by its submission id, or None.
+
+        After :class:`~qiskit_ionq.exceptions.IonQSubmissionUnknownError` (a submission that
+        failed ambiguously and whose job had not appeared yet), this says whether the job
+        exists now: it searches the newest jobs' ``qiskit_ionq_submission_id`` metadata
+        (``qiskit-ionq job find <submission-id>`` on the command line). None means "not
+        among the newest jobs"; retrieve a found one with ``backend.retrieve_job(job["id"])``.
+        """
+        text = str(submission_id or "").strip()
+        if not text:
+            raise IonQClientError("A submission id must be a non-empty string.")
+        return self._api.find_job(text)
+
     def retrieve_job(self, job_id: str) -> Dict[str, Any]:
         """``GET /jobs/{id}``: the job object."""
         return self._api.retrieve_job(job_id)

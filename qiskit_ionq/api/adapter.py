@@ -18,7 +18,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Prot
 from urllib.parse import quote, urlsplit
 
 from ..exceptions import IonQAPIError, IonQClientError
-from .submission import submit_exactly_once
+from .submission import find_submission, submit_exactly_once
 from .transport import PROBE_TIMEOUT, Reply, Transport
 
 __all__ = ["BaseAdapter", "Connection"]
@@ -175,6 +175,10 @@ class BaseAdapter:
                 raise
             missing = err
         raise not_found(job_id, missing)
+
+    def find_job(self, submission_id: str) -> Optional[Dict[str, Any]]:
+        """The job a submission created, by its submission id (None: not among the newest)."""
+        return find_submission(self, submission_id)  # already a job view
 
     def retrieve_job(self, job_id: str) -> Dict[str, Any]:
         """``GET /jobs/{id}`` as a job view."""

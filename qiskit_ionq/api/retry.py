@@ -27,6 +27,7 @@ from ..constants import RETRIABLE_GET_ONLY_STATUS_CODES, RETRIABLE_STATUS_CODES
 
 __all__ = [
     "Action",
+    "IN_FLIGHT_STATUSES",
     "DEFAULT_RETRY_POLICY",
     "Failure",
     "IDEMPOTENT_METHODS",
@@ -40,6 +41,11 @@ __all__ = [
 # Methods whose repetition cannot create anything new. Cancel is a PUT and delete a DELETE
 # (fact sheet section 2.4, 2.6); only POST /jobs creates (section 2.1).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+#: Answers that a gateway gives when IT gave up waiting on the origin: the origin may still be
+#: working on the request (storing the job) after the answer came. Every other status is the
+#: end of the request's processing, so once the job list shows no job, none was stored.
+IN_FLIGHT_STATUSES = frozenset({408, 504, 522, 524})
 
 
 class Failure(str, enum.Enum):
@@ -86,14 +92,19 @@ class RetryPolicy:
             read) timeout, so a call lasts at most about ``total_timeout`` + one timeout.
         jitter: ``"full"`` (uniform in [0, ceiling], AWS "full jitter"), ``"decorrelated"``
             (uniform in [base, 3 * previous], capped) or ``"none"``.
-        retriable_statuses: statuses retried on every method (spec section 9). 500 is not
-            among them: it is a real server error to report (spec section 9).
+        retriable_statuses: statuses retried on every method (spec section 9).
+        idempotent_statuses: statuses retried on idempotent methods only (GET, PUT, DELETE):
+            IonQ's 500s on reads are usually transient, but a 500 on ``POST /jobs`` may come
+            after the job was stored, so it goes to reconciliation instead.
         get_only_statuses: statuses retried on GET only: 409 is Cloudflare's DNS-error page
             (fact sheet section 7.3) but a genuine conflict on a write.
         reconcile_delay: seconds to wait after an ambiguous POST before listing jobs, so a
             server still finishing that request has stored the job before we look.
-        reconcile_timeout: time budget of one reconciliation (its own, so that a POST that
-            used up the call's budget on a read timeout can still be reconciled).
+        reconcile_timeout: how long to keep looking for a job whose creation request may
+            still be in flight at the server (a read timeout, a reset, a gateway timeout): long
+            enough to cover a server that validates a large job for longer than the read
+            timeout before storing it. Its own budget, so that a POST that used up the call's
+            budget can still be reconciled.
         reconcile_max_pages: pages of ``GET /jobs`` one reconciliation may read.
         reconcile_page_size: ``limit`` of each of those pages.
     """
@@ -105,8 +116,9 @@ class RetryPolicy:
     jitter: str = "full"
     retriable_statuses: FrozenSet[int] = field(default=RETRIABLE_STATUS_CODES)
     get_only_statuses: FrozenSet[int] = field(default=RETRIABLE_GET_ONLY_STATUS_CODES)
+    idempotent_statuses: FrozenSet[int] = frozenset({500})
     reconcile_delay: float = 1.0
-    reconcile_timeout: float = 30.0
+    reconcile_timeout: float = 120.0
     reconcile_max_pages: int = 10
     reconcile_page_size: int = 50
 
@@ -146,6 +158,7 @@ class RetryPolicy:
             return Action.RETRY
         if idempotent and (
             status in self.retriable_statuses
+            or status in self.idempotent_statuses
             or (method == "GET" and status in self.get_only_statuses)
         ):
             return Action.RETRY

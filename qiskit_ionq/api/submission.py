@@ -1,19 +1,39 @@
 """Exactly-once job creation on top of an API that has no idempotency key.
 
 Why this module exists: ``POST /jobs`` is the only request of IonQ API v0.3 that creates
-something, and the API offers no idempotency key (``/work/shared/ionq-api-v0.3.md`` section
-7.5). A failure after the request reached the server (a read timeout, a connection dropped
-after sending, a 500 or a CDN 502 after the job was stored, a 2xx whose body has no id)
-leaves the client not knowing whether the job exists. Blindly retrying then risks a
-*duplicate* job (billed and run twice); giving up risks a *lost* job, created server-side
-while its id is never learned. Both hazards are listed in section 7.5 of the fact sheet.
+something, and the API offers no idempotency key. A failure after the request reached the
+server leaves the client not knowing whether the job exists. Resubmitting then risks a
+*duplicate* (billed and run twice); giving up risks a *lost* job, created server-side while
+its id is never learned.
 
-What it does: :func:`submit_exactly_once` tags a copy of the job body's ``metadata`` with a
-client-generated submission id (``constants.SUBMISSION_ID_KEY``: a uuid4 hex, or the
-caller's own), posts it, and on an ambiguous failure *reconciles*: it reads ``GET /jobs``
-newest first and adopts the job carrying that id. It resubmits (same id) only once the list
-proves no such job exists, and raises, saying the job MAY EXIST, when the list cannot be
-read completely.
+Every submission carries a client-generated submission id in its ``metadata``
+(``constants.SUBMISSION_ID_KEY``: a uuid4 hex, or the caller's own), so that the job list
+can say whether a given submission created a job. The rule, in full:
+
+1. **Provably never reached the server** (connection refused, DNS failure, connect timeout,
+   a proxy that refused us) or **refused without being processed** (429): send again. The
+   transport does this within its retry budget.
+2. **Answered "not stored"** (any other 4xx): nothing was created; the error is raised.
+3. **Answered, and the answer ends the request's processing** (500, 501, 502, 503, 52x but
+   the gateway timeouts; a 2xx without a job id): the job may have been stored before the
+   failure, so the job list is searched for the submission id. Found: the job is adopted.
+   Proven absent: the request was not stored, and is sent again (same submission id,
+   bounded by ``max_attempts`` and ``total_timeout``).
+4. **May still be in flight** (a read timeout, a connection reset after sending, a gateway
+   timeout such as 504/524 -- see :data:`~qiskit_ionq.api.retry.IN_FLIGHT_STATUSES`): the
+   server may store the job later (a large job validated for longer than the read timeout),
+   so absence from the list proves NOTHING. The list is searched again and again for
+   ``reconcile_timeout`` seconds; a job that appears is adopted. A job that does not is
+   NEVER resubmitted: :class:`~qiskit_ionq.exceptions.IonQSubmissionUnknownError` names the
+   submission id, says the job may still appear, and says how to look for it later
+   (``qiskit-ionq job find <submission-id>`` or :func:`find_submission` /
+   ``IonQClient.find_job``).
+
+What counts as proof of absence: the list was read newest first until it ended or reached a
+job requested before our first POST (minus clock slack), and every entry it showed from our
+time window carried its ``metadata`` (a listing that omits metadata -- another tool's view,
+a trimmed page -- cannot show a submission id, so it proves nothing). Anything less (a list
+that cannot be read, too many pages) is reported as "the job MAY EXIST", never guessed.
 
 HTTP itself (pooling, timeouts, retries of failures before anything was sent, error
 wrapping) belongs to :mod:`qiskit_ionq.api.transport`; the routes to the API adapter
@@ -33,11 +53,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from ..constants import SUBMISSION_ID_KEY
-from ..exceptions import IonQClientError, IonQError
+from ..exceptions import IonQClientError, IonQError, IonQSubmissionUnknownError
 from .retry import parse_retry_after
 from .transport import AmbiguousRequestError, Reply, Transport
 
-__all__ = ["JobsClient", "SelfEncodingBody", "submit_exactly_once"]
+__all__ = ["JobsClient", "SelfEncodingBody", "find_submission", "submit_exactly_once"]
 
 logger = logging.getLogger("qiskit_ionq")
 
@@ -83,7 +103,7 @@ class JobsClient(Protocol):
 
 
 def submit_exactly_once(client: JobsClient, job: Any) -> Dict[str, Any]:
-    """Create a job, exactly once (``POST /jobs``); see the module docstring.
+    """Create a job, exactly once (``POST /jobs``); the rule is in the module docstring.
 
     Args:
         client: supplies the transport, the authenticated headers and the ``jobs`` URL.
@@ -99,15 +119,9 @@ def submit_exactly_once(client: JobsClient, job: Any) -> Dict[str, Any]:
         IonQAPIError: the server refused the job (or kept failing until the budget ran
             out, having proved each time that no job was created).
         IonQClientError: the server could not be reached; or (message naming the
-            submission id) it may have created the job and the job list could not be
-            checked, so resubmitting might duplicate it.
-
-    Failures before anything was sent, and 429, are retried by the transport. After an
-    ambiguous failure (read timeout, connection lost after sending, any 5xx/52x, a 2xx whose
-    body has no id) the job list is searched for the submission id (:func:`_reconcile`): a
-    match is adopted; proven absence leads to a resubmission (same id, bounded by
-    ``max_attempts`` and ``total_timeout``), except after a 500, which is then reported; an
-    incomplete search raises.
+            submission id) the job list could not be checked, so the job MAY EXIST.
+        IonQSubmissionUnknownError: the request may still be in flight and the job did
+            not appear within ``reconcile_timeout``; it may still appear.
     """
     payload, sid = _tagged_payload(job)
     headers = client.api_headers
@@ -128,57 +142,121 @@ def submit_exactly_once(client: JobsClient, job: Any) -> Dict[str, Any]:
             created = _created(reply)
             if created is not None:
                 return created
+            # The server answered (so it is done with the request) but gave no job id.
             signal = AmbiguousRequestError(
                 f"POST /jobs answered HTTP {reply.status_code} without a job id",
                 cause=IonQClientError(
                     f"The server answered the job submission (HTTP {reply.status_code}) "
                     f"without a job id: {' '.join(reply.text.split())[:100]!r}"
                 ),
+                resubmit_if_absent=True,
             )
         found = _reconcile(client, sid, first_post, signal)
         if found is not None:
             return found
+        # Proven absent after an answer that ended the request: it was not stored.
         # A 503 asking for time (Retry-After) gets it before the resubmission, too.
         delay = policy.backoff_delay(
             posts, retry_after=_retry_after(signal.cause), rng=transport.rng
         )
-        if (
-            not signal.resubmit_if_absent
-            or posts >= policy.max_attempts
-            or transport.clock() + delay >= deadline
-        ):
+        if posts >= policy.max_attempts or transport.clock() + delay >= deadline:
             raise signal.cause
         logger.info("Submission %s: resubmitting in %.2fs (POST %d)", sid, delay, posts + 1)
         transport.sleep(delay)
 
 
+class _Sweep:
+    """The outcome of reading the job list once, looking for one submission id."""
+
+    def __init__(self, found: Optional[Dict[str, Any]] = None, problem: str = "") -> None:
+        self.found = found
+        #: Why absence is not proven ("" when it is).
+        self.problem = problem
+
+
 def _reconcile(
     client: JobsClient, sid: str, first_post: float, signal: AmbiguousRequestError
 ) -> Optional[Dict[str, Any]]:
-    """Look for the job tagged ``sid`` in ``GET /jobs``; return it, or None if absent.
+    """Find the job tagged ``sid`` after an ambiguous POST; None once absence is proven.
 
-    The list is read newest first, ``reconcile_page_size`` jobs a page (fact sheet 2.3:
-    ``limit``, cursor ``next``, absent on the last page). Absence is proven when the
-    list ends, or when a page reaches a job requested before our first POST (minus a
-    clock slack). Bounded by ``reconcile_max_pages`` and ``reconcile_timeout``; running
-    out of either raises rather than guessing.
+    After an answer that ended the request (``signal.resubmit_if_absent``), one complete
+    read of the list decides. When the request may still be in flight, the list is read
+    again (backing off from ``reconcile_delay`` up to ``max_delay``) until the job appears
+    or ``reconcile_timeout`` runs out; absence then proves nothing, so it raises.
 
     Raises:
-        IonQClientError: the list could not be read completely; the message names the
-            submission id and says the job may exist.
+        IonQClientError: the list could not be read completely (the job MAY EXIST).
+        IonQSubmissionUnknownError: in flight, and not found within the window.
     """
     transport = client.transport
     policy = transport.policy
+    in_flight = not signal.resubmit_if_absent
     kind = type(signal.cause).__name__
-    logger.info("Submission %s: ambiguous %s; looking for the job in GET /jobs", sid, kind)
-    if policy.reconcile_delay > 0:
-        transport.sleep(policy.reconcile_delay)
-    deadline = transport.clock() + policy.reconcile_timeout
-    # Listing only reads, so a 500 on it is retried like a 502 within this budget: one
-    # transient server error must not turn into "the job MAY EXIST" for the caller.
+    logger.info(
+        "Submission %s: ambiguous %s%s; looking for the job in GET /jobs",
+        sid,
+        kind,
+        " (the request may still be in flight)" if in_flight else "",
+    )
+    start = transport.clock()
+    window_end = start + policy.reconcile_timeout
+    pause = policy.reconcile_delay
+    sweeps = 0
+    while True:
+        if pause > 0:
+            transport.sleep(min(pause, max(window_end - transport.clock(), 0.0)))
+        sweeps += 1
+        sweep = _sweep(client, sid, first_post, window_end)
+        if sweep.found is not None:
+            return sweep.found
+        if not in_flight:
+            if not sweep.problem:
+                logger.info("Submission %s: not in the job list, so no job was created", sid)
+                return None
+            raise IonQClientError(
+                f"The job submission with {SUBMISSION_ID_KEY}={sid} failed ambiguously "
+                f"({signal.cause}), and checking whether IonQ created the job was not "
+                f"possible: {sweep.problem}. The job MAY EXIST. {_how_to_find(sid)}"
+            )
+        if transport.clock() >= window_end:
+            break
+        pause = min(max(pause * 2.0, 0.05), policy.max_delay)
+    elapsed = transport.clock() - start
+    why = (
+        f"after {elapsed:.0f}s and {sweeps} look(s) at the job list it is not there"
+        if not sweep.problem
+        else f"and the job list could not be checked: {sweep.problem}"
+    )
+    raise IonQSubmissionUnknownError(
+        f"The job submission with {SUBMISSION_ID_KEY}={sid} failed before the server "
+        f"answered ({signal.cause}), {why}. The server may still be processing it, so the "
+        f"job MAY EXIST and may still appear; it was NOT submitted again, to avoid running it "
+        f"twice. {_how_to_find(sid)}",
+        submission_id=sid,
+    )
+
+
+def _how_to_find(sid: str) -> str:
+    return (
+        f"To look for it: `qiskit-ionq job find {sid}` or client.find_job({sid!r}) "
+        "(e.g. backend.client.find_job); submit again only if it is not found."
+    )
+
+
+def _sweep(client: JobsClient, sid: str, first_post: float, deadline: float) -> _Sweep:
+    """Read ``GET /jobs`` newest first, ``reconcile_page_size`` jobs a page, once.
+
+    Absence is proven when the list ends, or when a page reaches a job requested before our
+    first POST (minus a clock slack), and every entry of our time window showed its
+    ``metadata``. Bounded by ``reconcile_max_pages`` and ``deadline``.
+    """
+    transport = client.transport
+    policy = transport.policy
+    # Listing only reads: its 5xx (500 included) are retried within the deadline.
     list_policy = dataclasses.replace(policy, retriable_statuses=policy.retriable_statuses | {500})
     cursor: Optional[str] = None
     cutoff: Optional[float] = None
+    blind = 0
     for _ in range(policy.reconcile_max_pages):
         params: Dict[str, Any] = {"limit": policy.reconcile_page_size}
         if cursor:
@@ -189,38 +267,73 @@ def _reconcile(
                 client.make_path("jobs"),
                 headers=client.api_headers,
                 params=params,
-                deadline=deadline,
+                deadline=max(deadline, transport.clock() + 1.0),
                 policy=list_policy,
             )
             data = reply.json()
         except IonQError as err:
-            problem = f"listing the jobs failed ({type(err).__name__}: {err})"
-            break
+            return _Sweep(problem=f"listing the jobs failed ({type(err).__name__}: {err})")
         if cutoff is None:
             cutoff = _cutoff(transport, reply, first_post)
         jobs = data.get("jobs") if isinstance(data, dict) else None
         if not isinstance(jobs, list):
-            problem = "the job list had an unexpected shape"
-            break
+            return _Sweep(problem="the job list had an unexpected shape")
+        # An entry without a `metadata` field (in the API's own shape) cannot show its
+        # submission id: if it is from our time window, it might be ours.
+        shows = [not isinstance(j, Mapping) or "metadata" in j for j in jobs]
+        jobs = [client.job_view(j) if isinstance(j, Mapping) else j for j in jobs]
+        matches = [j for j in jobs if _submission_id(j) == sid and j.get("id")]
+        if matches:
+            return _Sweep(found=_adopt(sid, matches))
+        blind += sum(
+            1
+            for j, seen in zip(jobs, shows)
+            if not seen and isinstance(j, Mapping) and _requested(j) >= cutoff
+        )
+        cursor = data.get("next")
+        if not cursor or any(_requested(j) < cutoff for j in jobs if isinstance(j, dict)):
+            if blind:
+                return _Sweep(
+                    problem=f"the job list does not show the metadata of {blind} recent "
+                    "job(s), so it cannot prove that none of them is this submission"
+                )
+            return _Sweep()
+        if transport.clock() >= deadline:
+            return _Sweep(
+                problem=f"the {policy.reconcile_timeout:g}s reconciliation budget ran out"
+            )
+    return _Sweep(problem=f"the job was not in the newest {policy.reconcile_max_pages} pages")
+
+
+def find_submission(client: JobsClient, sid: str, max_pages: int = 20) -> Optional[Dict[str, Any]]:
+    """The job created by submission ``sid`` (newest first, ``max_pages`` pages), or None.
+
+    What ``qiskit-ionq job find`` and ``IonQClient.find_job`` run after an
+    :class:`~qiskit_ionq.exceptions.IonQSubmissionUnknownError`: one bounded look at the
+    job list. None means "not among the newest jobs", not proof that it never will be.
+    """
+    transport = client.transport
+    policy = dataclasses.replace(transport.policy, reconcile_max_pages=max(1, int(max_pages)))
+    cursor: Optional[str] = None
+    for _ in range(policy.reconcile_max_pages):
+        params: Dict[str, Any] = {"limit": policy.reconcile_page_size}
+        if cursor:
+            params["next"] = cursor
+        reply = transport.request(
+            "GET", client.make_path("jobs"), headers=client.api_headers, params=params
+        )
+        data = reply.json()
+        jobs = data.get("jobs") if isinstance(data, dict) else None
+        if not isinstance(jobs, list):
+            raise IonQClientError("The job list had an unexpected shape.")
         jobs = [client.job_view(j) if isinstance(j, Mapping) else j for j in jobs]
         matches = [j for j in jobs if _submission_id(j) == sid and j.get("id")]
         if matches:
             return _adopt(sid, matches)
         cursor = data.get("next")
-        if not cursor or any(_requested(j) < cutoff for j in jobs if isinstance(j, dict)):
-            logger.info("Submission %s: not in the job list, so no job was created", sid)
+        if not cursor:
             return None
-        if transport.clock() >= deadline:
-            problem = f"the {policy.reconcile_timeout:g}s reconciliation budget ran out"
-            break
-    else:
-        problem = f"the job was not in the newest {policy.reconcile_max_pages} pages"
-    raise IonQClientError(
-        f"The job submission with {SUBMISSION_ID_KEY}={sid} failed ambiguously "
-        f"({signal.cause}), and checking whether IonQ created the job was not possible: "
-        f"{problem}. The job MAY EXIST. Look for that metadata value in "
-        f"client.list_jobs() before submitting again, to avoid running it twice."
-    )
+    return None
 
 
 def _cutoff(transport: Transport, reply: Reply, first_post: float) -> float:

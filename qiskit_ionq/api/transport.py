@@ -47,7 +47,15 @@ from ._http_common import (
 )
 from ._http_common import scrub as _scrub
 from ._http_common import secrets_of as _secrets_of
-from .retry import DEFAULT_RETRY_POLICY, Action, Failure, Outcome, RetryPolicy, parse_retry_after
+from .retry import (
+    DEFAULT_RETRY_POLICY,
+    IN_FLIGHT_STATUSES,
+    Action,
+    Failure,
+    Outcome,
+    RetryPolicy,
+    parse_retry_after,
+)
 
 __all__ = [
     "AmbiguousRequestError",
@@ -134,9 +142,12 @@ class AmbiguousRequestError(IonQClientError):
 
     Attributes:
         cause: the :class:`IonQError` the attempt ended with (an API error or a network one).
-        resubmit_if_absent: True when, once the request is proven not to have taken effect,
-            repeating it is warranted (a 502/503/504/52x, a timeout or a dropped connection);
-            False for a 500, a genuine server error that is reported as is (spec section 9).
+        resubmit_if_absent: True when the server ANSWERED, with a status that ends the
+            request's processing (500, 502, 503, 520...): a job list without the job then
+            proves it was not stored, and repeating the request is safe. False when the
+            request may still be in flight at the server (no answer: a read timeout, a reset;
+            or a gateway's timeout, :data:`~qiskit_ionq.api.retry.IN_FLIGHT_STATUSES`): then
+            the job may be stored later, and absence from the list proves nothing.
     """
 
     def __init__(
@@ -484,7 +495,8 @@ class Transport:
                 raise AmbiguousRequestError(
                     f"{method} {path} may have reached the server before failing: {error}",
                     cause=error,
-                    resubmit_if_absent=outcome != 500,
+                    resubmit_if_absent=isinstance(outcome, int)
+                    and outcome not in IN_FLIGHT_STATUSES,
                 )
             now = self.clock()
             if action is Action.FAIL or not policy.should_retry(

@@ -18,8 +18,8 @@ from qiskit_ionq.constants import SUBMISSION_ID_KEY
 from qiskit_ionq.exceptions import (
     IonQAPIError,
     IonQClientError,
-    IonQRequestTimeoutError,
     IonQRetriableError,
+    IonQSubmissionUnknownError,
 )
 
 BODY = {"target": "simulator", "shots": 100, "input": {"qubits": 1, "circuit": []}}
@@ -112,7 +112,7 @@ def test_job_stored_then_failure_is_adopted_not_duplicated(client, fake, clock, 
     assert clock.sleeps[0] == RetryPolicy().reconcile_delay  # grace before listing
 
 
-@pytest.mark.parametrize("failure", ["502_nostore", "timeout_nostore"])
+@pytest.mark.parametrize("failure", ["502_nostore", "500_nostore"])
 def test_proven_absence_leads_to_exactly_one_resubmission(client, fake, failure):
     fake.add_old_jobs(2)
     fake.script = [failure]
@@ -127,13 +127,54 @@ def test_empty_job_list_proves_absence(client, fake):
     assert len(fake.posts) == 2 and len(fake.jobs) == 1
 
 
-def test_500_without_a_job_is_reported_not_resubmitted(client, fake):
+def test_a_timeout_without_a_job_is_never_resubmitted(client, fake, clock):
+    # The request may still be in flight (a server validating a large job): an empty list
+    # proves nothing. The list is read again for the whole window, then the error names the
+    # submission id and how to look for it; one POST only.
     fake.add_old_jobs(1)
-    fake.script = ["500_nostore"]
-    with pytest.raises(IonQAPIError) as info:
+    fake.script = ["timeout_nostore"]
+    with pytest.raises(IonQSubmissionUnknownError) as info:
         client.submit_job(BODY)
-    assert info.value.status_code == 500 and info.value.message == "boom"
-    assert len(fake.posts) == 1 and fake.list_calls == 1
+    sid = fake.posts[0]["metadata"][SUBMISSION_ID_KEY]
+    assert info.value.submission_id == sid
+    message = str(info.value)
+    assert sid in message and "may still appear" in message
+    assert f"qiskit-ionq job find {sid}" in message and "find_job(" in message
+    assert len(fake.posts) == 1 and fake.list_calls > 3
+    assert clock.now - 1000.0 >= RetryPolicy().reconcile_timeout  # the whole window was used
+
+
+def test_a_job_stored_late_is_adopted_within_the_window(client, fake, clock, requests_mock):
+    # A slow accept: the POST times out, the job appears in the list only 40 s later.
+    fake.script = ["timeout_nostore"]
+    original_list = fake._list
+
+    def list_then_store(request, context):
+        if clock.now >= 1040 and not fake.jobs:
+            fake._store(fake.posts[0])
+        return original_list(request, context)
+
+    requests_mock.get(f"{client.url}/jobs", json=list_then_store)
+    response = client.submit_job(BODY)
+    assert len(fake.posts) == 1 and response["id"] == fake.jobs[0]["id"]
+
+
+def test_a_listing_without_metadata_never_proves_absence(client, fake, requests_mock):
+    # Another tool's trimmed list view: no `metadata` field. Not proof, even after a 502.
+    fake.script = ["502_nostore"]
+    original_list = fake._list
+
+    def trimmed(request, context):
+        data = original_list(request, context)
+        data["jobs"] = [{k: v for k, v in j.items() if k != "metadata"} for j in data["jobs"]]
+        return data
+
+    requests_mock.get(f"{client.url}/jobs", json=trimmed)
+    fake.jobs.append({"id": "someone", "status": "ready", "request": 10**10})
+    with pytest.raises(IonQClientError, match="MAY EXIST") as info:
+        client.submit_job(BODY)
+    assert "does not show the metadata" in str(info.value)
+    assert len(fake.posts) == 1
 
 
 def test_connection_refused_before_sending_is_retried_without_reconciling(client, fake):
@@ -159,11 +200,13 @@ def test_resubmissions_are_bounded_and_end_with_the_api_error(client, fake, poli
     assert len(fake.posts) == policy.max_attempts and fake.jobs[-1]["status"] == "completed"
 
 
-def test_repeated_timeouts_end_with_a_timeout_error(client, fake):
+def test_repeated_500s_end_with_the_api_error(client, fake, policy):
     fake.add_old_jobs(1)
-    fake.script = ["timeout_nostore"] * 10
-    with pytest.raises(IonQRequestTimeoutError):
+    fake.script = ["500_nostore"] * 10
+    with pytest.raises(IonQAPIError) as info:
         client.submit_job(BODY)
+    assert info.value.status_code == 500 and info.value.message == "boom"
+    assert len(fake.posts) == policy.max_attempts
 
 
 def test_adoption_reads_later_pages(make_client, fake, requests_mock):
@@ -202,7 +245,7 @@ def test_listing_that_cannot_prove_absence_within_its_pages_raises(make_client, 
     client = make_client(retry_policy=RetryPolicy(reconcile_page_size=2, reconcile_max_pages=3))
     for index in range(20):  # recent jobs of others, none old enough to end the search
         fake.jobs.append({"id": f"j{index}", "status": "ready", "request": 10**10, "metadata": {}})
-    fake.script = ["timeout_nostore"]
+    fake.script = ["502_nostore"]
     with pytest.raises(IonQClientError, match="MAY EXIST") as info:
         client.submit_job(BODY)
     assert "newest 3 pages" in str(info.value)

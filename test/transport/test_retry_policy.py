@@ -36,10 +36,23 @@ def test_409_retries_on_get_only():
     assert POLICY.classify("POST", 409) is Action.FAIL
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 422, 500, 501, 302])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 422, 501, 302])
 def test_final_statuses_on_get(status):
     assert POLICY.classify("GET", status) is Action.FAIL
     assert not POLICY.should_retry("GET", status, 1, 0.0)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_500_is_retried_on_idempotent_requests(method):
+    # IonQ's 500s on reads are usually transient: within the same budget as a 502.
+    assert POLICY.classify(method, 500) is Action.RETRY
+    assert POLICY.should_retry(method, 500, 1, 0.0)
+    assert not POLICY.should_retry(method, 500, POLICY.max_attempts, 0.0)
+    assert not POLICY.should_retry(method, 500, 1, POLICY.total_timeout)
+
+
+def test_500_on_post_is_reconciled_never_retried():
+    assert POLICY.classify("POST", 500) is Action.RECONCILE
 
 
 def test_post_statuses():

@@ -104,11 +104,15 @@ def test_post_refused_connection_is_retried(clock, requests_mock):
 @pytest.mark.parametrize(
     "response, resubmit, cause",
     [
-        ({"exc": R.ReadTimeout("read")}, True, IonQRequestTimeoutError),
-        ({"exc": R.ChunkedEncodingError("cut")}, True, IonQClientError),
+        # No answer, or a gateway's timeout: the request may still be in flight, so an
+        # empty job list would prove nothing (resubmit_if_absent False).
+        ({"exc": R.ReadTimeout("read")}, False, IonQRequestTimeoutError),
+        ({"exc": R.ChunkedEncodingError("cut")}, False, IonQClientError),
+        ({"status_code": 524, "text": "origin timeout"}, False, IonQAPIError),
+        ({"status_code": 504, "text": "gateway timeout"}, False, IonQAPIError),
+        # An answer that ends the request: absence from the list proves it was not stored.
         ({"status_code": 502, "text": "gateway"}, True, IonQAPIError),
-        ({"status_code": 524, "text": "origin timeout"}, True, IonQAPIError),
-        ({"status_code": 500, "json": {"message": "boom"}}, False, IonQAPIError),
+        ({"status_code": 500, "json": {"message": "boom"}}, True, IonQAPIError),
     ],
 )
 def test_post_that_may_have_landed_is_never_repeated(
