@@ -167,8 +167,9 @@ def test_a_permanently_failing_results_route_surfaces_the_api_error(emulator):
     assert elapsed <= REQUEST_BOUND + SLACK
 
 
-def test_a_500_is_reported_at_once_with_status_and_body(emulator):
-    """500 is a real server error (spec section 9): not retried, reported as it is."""
+def test_a_persistent_500_on_a_read_is_reported_with_status_and_body_in_bounded_time(emulator):
+    """500 on a read is retried like a 502 (usually transient, spec section 9); once the
+    budget is spent the user sees the API error itself, with its status and body."""
     client = short_client(emulator)
     job_id = client.submit_job(_body())["id"]
     emulator.faults.add(route="GET /jobs/{id}", kind="status", status=500, times=None)
@@ -176,8 +177,8 @@ def test_a_500_is_reported_at_once_with_status_and_body(emulator):
     assert isinstance(error, IonQAPIError) and error.status_code == 500
     body = json.loads(error.body)  # the response text, unchanged
     assert body["statusCode"] == 500 and error.error_type == "Internal Server Error"
-    assert elapsed <= SLACK
-    assert emulator.stats()["faults"][0]["fired"] == 1
+    assert elapsed <= REQUEST_BOUND + SLACK
+    assert emulator.stats()["faults"][0]["fired"] > 1
 
 
 def test_a_route_that_never_answers_in_time_times_out_in_bounded_time(emulator):

@@ -39,6 +39,7 @@ from qiskit_ionq.exceptions import (
     IonQCredentialsError,
     IonQError,
     IonQJobTimeoutError,
+    IonQSubmissionUnknownError,
 )
 from qiskit_ionq.ionq_client import IonQClient
 from qiskit_ionq.ionq_job import IonQJob
@@ -253,7 +254,7 @@ def test_injected_faults_on_every_route(leaks, emulator):
         ("store_then_fail", {"status": 502}),
         ("store_then_reset", {}),
         ("slow", {"delay": 0.8}),
-        ("reset", {}),
+        ("status", {"status": 500}),
         ("status", {"status": 429, "retry_after": 0}),
         ("status", {"status": 503, "retry_after": 0}),
     ]:
@@ -264,8 +265,12 @@ def test_injected_faults_on_every_route(leaks, emulator):
     assert emulator.stats()["duplicate_jobs"] == 0
     job_id = job.job_id()
     # Failures that surface.
-    faults.add(route="POST /jobs", kind="status", status=500, times=1)
+    faults.add(route="POST /jobs", kind="status", status=400, times=1)
     leaks.fails(lambda: client.submit_job({"target": "simulator", "shots": 1}), IonQAPIError)
+    # A reset before any answer: the job may still appear, so it is never resubmitted.
+    faults.add(route="POST /jobs", kind="reset", times=1)
+    error = leaks.fails(lambda: client.submit_job(_body()), IonQSubmissionUnknownError)
+    assert error.submission_id in str(error)
     faults.add(route="POST /jobs", kind="store_then_fail", status=502, times=1)
     faults.add(route="GET /jobs", kind="status", status=503, times=None)
     error = leaks.fails(lambda: client.submit_job(_body()), IonQClientError)
