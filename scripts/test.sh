@@ -4,7 +4,9 @@
 # Creates one virtualenv per supported Qiskit line (terra 0.46, 1.4, newest 2.x), installs the
 # package with its test extras into each, runs ruff + mypy once, then the test suite on every
 # line. Slow property/fidelity tests run once, on the newest line. Set QISKIT_LINES to run a
-# subset, e.g. QISKIT_LINES="q2" bash scripts/test.sh. Then, on the newest line, builds the
+# subset, e.g. QISKIT_LINES="q2" bash scripts/test.sh. On the newest line it then installs a
+# real downstream tool, qiskit-braket-provider, and converts native-gate circuits through it
+# (SKIP_BRAKET=1 skips that). Then, on the newest line, builds the
 # documentation site with warnings as errors and checks it in headless Chromium (SKIP_DOCS=1
 # skips that).
 set -euo pipefail
@@ -60,6 +62,26 @@ for name in $lines; do
   "$venvs/$name/bin/python" -m pytest -p no:cacheprovider "${marker[@]}" \
       --junitxml="$venvs/reports/$name.xml" || status=$?
 done
+
+downstream_braket() {  # a real tool that imports us, beside ours on the newest line
+  # qiskit-braket-provider imports qiskit_ionq.ionq_gates, calls add_equivalences() at import
+  # and pins qiskit-ionq>=1.0,<2.0. Installed without its declared dependencies (which would
+  # let pip replace our editable install), then exactly what its import needs: the Amazon
+  # Braket SDK and its default simulator. `pip check` then proves the pin accepts our
+  # version; the test fails instead of skipping if the package is missing.
+  local py="$venvs/$newest/bin/python" t0
+  echo "== downstream: qiskit-braket-provider on $newest"
+  t0=$(date +%s)
+  "$py" -m pip install -q --disable-pip-version-check --no-deps qiskit-braket-provider
+  "$py" -m pip install -q --disable-pip-version-check amazon-braket-sdk \
+      amazon-braket-default-simulator
+  echo "   installed in $(( $(date +%s) - t0 )) s: $("$py" -m pip show qiskit-braket-provider \
+      2>/dev/null | grep '^Version')"
+  "$py" -m pip check --disable-pip-version-check || return 1
+  QISKIT_IONQ_REQUIRE_BRAKET=1 "$py" -m pytest -p no:cacheprovider test/compat/test_braket_provider.py \
+      --junitxml="$venvs/reports/$newest-braket.xml"
+}
+if [ "${SKIP_BRAKET:-0}" != 1 ]; then downstream_braket || status=1; fi
 
 docs_site() {  # the documentation site, on the newest line only (README "Documentation")
   local py="$venvs/$newest/bin/python" out="$root/docs/_build"
