@@ -72,9 +72,9 @@ downstream_braket() {  # a real tool that imports us, beside ours on the newest 
   local py="$venvs/$newest/bin/python" t0
   echo "== downstream: qiskit-braket-provider on $newest"
   t0=$(date +%s)
-  "$py" -m pip install -q --disable-pip-version-check --no-deps qiskit-braket-provider
+  "$py" -m pip install -q --disable-pip-version-check --no-deps qiskit-braket-provider || return 1
   "$py" -m pip install -q --disable-pip-version-check amazon-braket-sdk \
-      amazon-braket-default-simulator
+      amazon-braket-default-simulator || return 1
   echo "   installed in $(( $(date +%s) - t0 )) s: $("$py" -m pip show qiskit-braket-provider \
       2>/dev/null | grep '^Version')"
   "$py" -m pip check --disable-pip-version-check || return 1
