@@ -28,7 +28,12 @@ from .cost import (
 from .exceptions import IonQCircuitError, IonQError, IonQInvalidOptionError, IonQJobError
 from .ionq_gates import GPI2Gate, GPIGate, MSGate, ZZGate
 from .mitigation import error_mitigation_settings
-from .qasm3_input import QASM3_JOB_TYPE, build_qasm3_parts, circuit_requires_qasm3
+from .qasm3_input import (
+    QASM3_JOB_TYPE,
+    build_qasm3_parts,
+    circuit_requires_qasm3,
+    needs_qasm3_fast,
+)
 from .qasm3_input import program_clbit_labels as program_clbit_labels
 from .serializer import (
     JobPayload,
@@ -92,6 +97,9 @@ def _qasm3_payload(
     }
     if target == "simulator":
         body["noise"] = {"model": args.get("noise_model") or "ideal", "seed": seed}
+    extra_query = args.get("extra_query_params")
+    if extra_query:
+        body.update(extra_query)  # as the serializer does: merged into the top level last
     return JobPayload(body)
 
 
@@ -102,7 +110,7 @@ def build_run_payload(
     gateset: str,
     args: Mapping[str, Any],
     client: Any,
-    supported_mitigations: Optional[Sequence[str]] = None,
+    supported_mitigations: Any = None,
     backend_name: str = "this backend",
 ) -> JobPayload:
     """The POST /jobs body of a run, with the v0.4 features asked for in ``args``.
@@ -116,21 +124,53 @@ def build_run_payload(
             the ideal simulator, which returns no per-shot results).
         IonQInvalidOptionError: bad v0.4 options.
     """
-    shots = int(args.get("shots", 1024))
-    dynamic = [c for c in circuits if circuit_requires_qasm3(c)]
     supports = getattr(client, "supports", None)
-    if dynamic and not (callable(supports) and supports("qasm3")):
-        dynamic = []  # the serializer refuses it with its own error; _v04_hint adds the way out
+    qasm3_ok = bool(callable(supports) and supports("qasm3"))
+    # Without the capability a dynamic circuit goes to the serializer, whose error then names
+    # the v0.4 way out (_serialize).
+    dynamic = qasm3_ok and any(needs_qasm3_fast(c) for c in circuits)
+    try:
+        payload = _payload(circuits, dynamic, target, gateset, args, client, supported_mitigations,
+                           backend_name)  # fmt: skip
+    except IonQError:
+        # A classical condition (c_if, Qiskit < 2) is found by the serializer's own walk:
+        # where the API runs OpenQASM 3, send it that way instead.
+        if dynamic or not qasm3_ok or not any(circuit_requires_qasm3(c) for c in circuits):
+            raise
+        payload = _payload(circuits, True, target, gateset, args, client, supported_mitigations,
+                           backend_name)  # fmt: skip
+    if args.get("dry_run"):
+        require_feature(client, "dry_run", "backend.run(..., dry_run=True)")
+        payload.body["dry_run"] = True
+    session_id = args.get("session_id")
+    if session_id is not None:
+        require_feature(client, "sessions", "Running a job in a session")
+        payload.body["session_id"] = str(session_id)
+    return payload
+
+
+def _payload(
+    circuits: Sequence[QuantumCircuit],
+    dynamic: bool,
+    target: str,
+    gateset: str,
+    args: Mapping[str, Any],
+    client: Any,
+    supported_mitigations: Any,
+    backend_name: str,
+) -> JobPayload:
+    """The body without dry run and session (see :func:`build_run_payload`)."""
+    shots = int(args.get("shots", 1024))
     if dynamic:
         require_feature(
             client,
             "qasm3",
-            f"Circuit {dynamic[0].name!r} measures mid-circuit, resets or branches on a "
+            f"Circuit {circuits[0].name!r} measures mid-circuit, resets or branches on a "
             "measurement (it runs as an OpenQASM 3 job)",
         )
         if _ideal(target, args.get("noise_model")):
             raise IonQCircuitError(
-                f"Circuit {dynamic[0].name!r} measures mid-circuit, resets or branches, and "
+                f"Circuit {circuits[0].name!r} measures mid-circuit, resets or branches, and "
                 "IonQ's ideal simulator returns no per-shot results for such programs: use "
                 "noise_model='aria-1' (or another noise model) or a QPU backend."
             )
@@ -142,44 +182,40 @@ def build_run_payload(
         require_feature(client, "mitigation", "debiasing= / symmetry_verification=")
     legacy = args.get("error_mitigation")
     if wants_v04_mitigation or dynamic:
+        supported = supported_mitigations
+        if _ideal(target, None):
+            supported = None
+        elif callable(supported):
+            supported = supported()
         mitigation = error_mitigation_settings(
             debiasing=args.get("debiasing"),
             symmetry_verification=args.get("symmetry_verification"),
             error_mitigation=legacy,
             shots=shots,
-            supported=None if _ideal(target, None) else supported_mitigations,
+            supported=supported,
             backend_name=backend_name,
         )
         if mitigation:
             settings["error_mitigation"] = {**settings.get("error_mitigation", {}), **mitigation}
         legacy = None
     if dynamic:
-        payload = _qasm3_payload(circuits[0], target, args, settings)
         if len(circuits) > 1:
             build_qasm3_parts(list(circuits))  # raises the multi-circuit explanation
-    else:
-        payload = _serialize(
-            circuits,
-            target=target,
-            gateset=gateset,
-            shots=shots,
-            name=args.get("name"),
-            noise_model=args.get("noise_model"),
-            sampler_seed=args.get("sampler_seed"),
-            job_settings=settings or None,
-            error_mitigation=legacy,
-            extra_metadata=args.get("extra_metadata"),
-            extra_query_params=args.get("extra_query_params"),
-            ionq_compiler_synthesis=bool(args.get("ionq_compiler_synthesis", False)),
-        )
-    if args.get("dry_run"):
-        require_feature(client, "dry_run", "backend.run(..., dry_run=True)")
-        payload.body["dry_run"] = True
-    session_id = args.get("session_id")
-    if session_id is not None:
-        require_feature(client, "sessions", "Running a job in a session")
-        payload.body["session_id"] = str(session_id)
-    return payload
+        return _qasm3_payload(circuits[0], target, args, settings)
+    return _serialize(
+        circuits,
+        target=target,
+        gateset=gateset,
+        shots=shots,
+        name=args.get("name"),
+        noise_model=args.get("noise_model"),
+        sampler_seed=args.get("sampler_seed"),
+        job_settings=settings or None,
+        error_mitigation=legacy,
+        extra_metadata=args.get("extra_metadata"),
+        extra_query_params=args.get("extra_query_params"),
+        ionq_compiler_synthesis=bool(args.get("ionq_compiler_synthesis", False)),
+    )
 
 
 def _serialize(circuits: Sequence[QuantumCircuit], **options: Any) -> JobPayload:

@@ -22,7 +22,7 @@ Routes (https://docs.ionq.com/api-reference/v0.4/introduction):
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 from urllib.parse import quote
 
 from ..exceptions import IonQAPIVersionError, IonQClientError, IonQJobError
@@ -81,14 +81,12 @@ class V04FeatureRoutes:
     Relies on the adapter's ``_http`` connection, ``_job_call`` and ``_same_origin_url``.
     """
 
+    # Provided by the adapter this is mixed into (annotations only: no stubs that would
+    # shadow the adapter's own methods in the MRO).
     _http: Any
     version: str
-
-    def _job_call(self, job_id: str, *parts: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    def _same_origin_url(self, relative: Any) -> Optional[str]:  # pragma: no cover
-        raise NotImplementedError
+    _job_call: Callable[..., Any]
+    _same_origin_url: Callable[[Any], Optional[str]]
 
     # -- artifacts and shots --------------------------------------------------------------
     def get_artifact(self, job_id: str, artifact_id: str) -> Any:

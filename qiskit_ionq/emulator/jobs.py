@@ -279,6 +279,7 @@ def completion_fields(
     artifacts = getattr(results[0], "artifacts", None) if results else None
     if artifacts:  # v0.4 result/compilation artifacts (OpenQASM 3 jobs, dry runs)
         parent["artifacts"] = artifacts
+        parent["artifact_ids"] = sorted(artifacts)  # light: job objects list them
     children = record["children"]
     # One copy per distinct histogram: without debiasing the sharpened aggregation is the
     # very same (read-only) dict, which halves the memory of a large result and lets the

@@ -28,7 +28,7 @@ emulator's ``feed_forward`` switch, off by default like IonQ's systems today); a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -220,8 +220,14 @@ class _Branch:
 
 class _Run:
     def __init__(
-        self, program: Program, shots: int, rng: np.random.Generator, noise: NoiseSpec
+        self,
+        program: Program,
+        shots: int,
+        rng: np.random.Generator,
+        noise: NoiseSpec,
+        stop: Optional[Callable[[], None]] = None,
     ) -> None:
+        self.stop = stop
         self.n = program.num_qubits
         self.rng = rng
         self.noise = noise
@@ -379,6 +385,8 @@ class _Run:
         qindex = {bit: i for i, bit in enumerate(outer.qubits)}
         cindex = {bit: i for i, bit in enumerate(outer.clbits)}
         for instruction in data:
+            if self.stop is not None:
+                self.stop()
             op = instruction.operation
             name = op.name
             qubits = [qindex[q] for q in instruction.qubits]
@@ -457,6 +465,7 @@ def run_program(
     seed: Optional[int] = None,
     noise: Optional[NoiseSpec] = None,
     feed_forward: bool = False,
+    stop: Optional[Callable[[], None]] = None,
 ) -> ShotRecord:
     """Execute ``program`` for ``shots`` shots.
 
@@ -466,6 +475,7 @@ def run_program(
         seed: seed of every random draw (``None``: fresh randomness).
         noise: the noise model (``None``: noiseless).
         feed_forward: allow ``if``/``else`` on measured bits.
+        stop: called before each instruction; raises to abandon the run (a cancelled job).
 
     Raises:
         JobFailure: ``PreflightError`` when the program branches and ``feed_forward`` is
@@ -477,7 +487,7 @@ def run_program(
             "available on this backend."
         )
     rng = np.random.default_rng(seed)
-    run = _Run(program, int(shots), rng, noise or NoiseSpec())
+    run = _Run(program, int(shots), rng, noise or NoiseSpec(), stop)
     circuit = program.circuit
     branches = run.block(circuit, circuit.data, run.branches, circuit)
     output_all = run.final_readout(branches, int(shots))

@@ -76,6 +76,49 @@ class V04Features:
         self._extras: Dict[str, Dict[str, Any]] = {}
         self._lock = threading.Lock()
 
+    def routes(self, job: str) -> List[Tuple[str, str, Dict[str, Any], str]]:
+        """The extra ``/v0.4`` route table entries (``job`` = the job id pattern).
+
+        ``/jobs/estimate`` comes first: it would otherwise match ``/jobs/{id}``.
+        """
+        from .server import KEY
+
+        session = r"(?P<session_id>[^/]+)"
+        artifact = r"(?P<artifact_id>[^/]+)"
+        return [
+            ("/jobs/estimate", "/jobs/estimate", {"GET": self.estimate}, KEY),
+            (f"/jobs/{job}/cost", "/jobs/{id}/cost", {"GET": self.cost}, KEY),
+            (f"/jobs/{job}/results/shots", "/jobs/{id}/results/shots", {"GET": self.shots}, KEY),
+            (
+                f"/jobs/{job}/results/histogram",
+                "/jobs/{id}/results/histogram",
+                {"GET": self.histogram},
+                KEY,
+            ),
+            (
+                f"/jobs/{job}/artifacts/{artifact}",
+                "/jobs/{id}/artifacts/{artifact}",
+                {"GET": self.artifact},
+                KEY,
+            ),
+            (
+                "/sessions",
+                "/sessions",
+                {"GET": self.list_sessions, "POST": self.create_session},
+                KEY,
+            ),
+            (f"/sessions/{session}", "/sessions/{id}", {"GET": self.get_session}, KEY),
+            (f"/sessions/{session}/end", "/sessions/{id}/end", {"POST": self.end_session}, KEY),
+            (f"/sessions/{session}/jobs", "/sessions/{id}/jobs", {"GET": self.session_jobs}, KEY),
+        ]
+
+    def session_jobs(
+        self, session_id: str, query: Query, body: Any, owner: Optional[str] = None, **_: Any
+    ) -> Dict[str, Any]:
+        """``GET /sessions/{id}/jobs``: the ``/jobs`` list of one session."""
+        listed = {**query, "session_id": [session_id]}
+        return self.api.v04.list_jobs(query=listed, body=body, owner=owner)
+
     # ----------------------------------------------------------------- helpers
     def _session_backends(self) -> List[str]:
         return [e["backend"] for e in self.api.catalog.backends() if e["backend"] != "simulator"]
@@ -200,7 +243,8 @@ class V04Features:
             job["type"] = extras["type"]
         job["dry_run"] = bool(extras.get("dry_run"))
         job["session_id"] = extras.get("session_id")
-        artifacts = record.get("artifacts") or {}
+        # Only the ids: a store may keep the artifacts themselves out of light records.
+        artifacts = set(record.get("artifact_ids") or record.get("artifacts") or ())
         base = f"{PREFIX}/jobs/{record['id']}"
 
         def descriptor(artifact_id: str) -> Dict[str, Any]:
@@ -223,9 +267,11 @@ class V04Features:
             return job
         results = dict(job.get("results") or {})
         if extras.get("type") == QASM3_TYPE:
+            # The ideal simulator keeps no shots (IonQ returns its probabilities only).
+            kinds = ("shots-v2", "histogram-v2") if self._has_shots(record) else ()
             results = {
                 ARTIFACT_FORMATS[a][0]: descriptor(a)
-                for a in ("shots-v2", "histogram-v2", "probabilities-v2")
+                for a in (*kinds, "probabilities-v2")
                 if a in artifacts
             }
         elif self._has_shots(record):
@@ -247,7 +293,7 @@ class V04Features:
 
     # ----------------------------------------------------------------- results
     def _completed(self, job_id: str, owner: Optional[str]) -> Dict[str, Any]:
-        record = self.api._job(job_id, owner)
+        record = self.api._job(job_id, owner, full=True)
         if record["status"] != "completed":
             raise ApiError(
                 404, f"Job {job_id} is {record['status']}; results exist once it is completed."
@@ -260,9 +306,9 @@ class V04Features:
         if not self._has_shots(record):
             raise ApiError(404, f"Job {record['id']} has no per-shot data (ideal simulator).")
         extras = self.extras(record["id"])
-        leak = self.settings.leakage_rate if str(record["echo"].get("target", "")).startswith(
-            "qpu.tempo"
-        ) else 0.0  # fmt: skip
+        target = str(record["echo"].get("target", ""))
+        leaky = target.startswith(tuple(self.settings.leakage_backends))
+        leak = self.settings.leakage_rate if leaky else 0.0
         return json_job_shots(
             record["id"],
             record.get("results") or {},
@@ -286,7 +332,7 @@ class V04Features:
         self, job_id: str, artifact_id: str, owner: Optional[str] = None, **_: Any
     ) -> Response:
         """``GET /jobs/{id}/artifacts/{artifact}`` with the artifact's media type."""
-        record = self.api._job(job_id, owner)
+        record = self.api._job(job_id, owner, full=True)
         if artifact_id not in ARTIFACT_FORMATS:
             raise ApiError(404, f"Job {job_id} has no artifact {artifact_id!r}.")
         artifacts = record.get("artifacts") or {}
@@ -333,7 +379,7 @@ class V04Features:
     # ----------------------------------------------------------------- cost
     def cost(self, job_id: str, owner: Optional[str] = None, **_: Any) -> Dict[str, Any]:
         """``GET /jobs/{id}/cost``: the estimate, and the cost once the job ran."""
-        record = self.api._job(job_id, owner)
+        record = self.api._job(job_id, owner, full=True)
         extras = self.extras(job_id)
         estimated = extras.get("estimated_cost")
         if estimated is None:

@@ -39,7 +39,7 @@ Record = Dict[str, Any]
 # Fields kept on a tombstone; everything else (body, histograms, metadata) is dropped.
 _TOMBSTONE_FIELDS = ("id", "seq", "parent", "children", "request")
 # Large fields, kept apart by the SQLite store and read only by get(..., full=True).
-HEAVY_FIELDS = ("body", "results", "sharpened")
+HEAVY_FIELDS = ("body", "results", "sharpened", "artifacts")  # artifacts: v0.4 shots etc.
 
 
 class StoreLockedError(RuntimeError):

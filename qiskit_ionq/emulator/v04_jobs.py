@@ -27,8 +27,9 @@ probability ``1 - (1 - rate) ** (2q gates)``.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -62,13 +63,16 @@ class FeatureSettings:
     """Emulator switches for the v0.4 features.
 
     Attributes:
-        leakage_rate: per-2q-gate leakage probability on ``qpu.tempo-*`` (0 = none).
+        leakage_rate: per-2q-gate leakage probability (0 = none) on the backends below.
+        leakage_backends: name prefixes of the systems that leak and run the Tempo-like
+            noise model (default: the Tempo family).
         feed_forward: run OpenQASM 3 ``if``/``else`` (IonQ systems do not yet: off).
         estimate_shape: ``"2609"`` or ``"2605"`` body of ``GET /jobs/estimate``.
         cost_unit: ``"usd"`` or ``"credit"``.
     """
 
     leakage_rate: float = 0.0
+    leakage_backends: Tuple[str, ...] = ("qpu.tempo",)
     feed_forward: bool = False
     estimate_shape: str = "2609"
     cost_unit: str = "usd"
@@ -101,7 +105,7 @@ def native_entangler(target: str) -> str:
 
 def _noise_for(body: Dict[str, Any], settings: FeatureSettings) -> qasm3_exec.NoiseSpec:
     target = str(body.get("target", "simulator"))
-    if target.startswith("qpu.tempo"):
+    if target.startswith(tuple(settings.leakage_backends)):
         return qasm3_exec.TEMPO_LIKE.with_leakage(settings.leakage_rate)
     if target == "simulator":
         noise = body.get("noise") if isinstance(body.get("noise"), dict) else {}
@@ -160,6 +164,10 @@ class FeatureSimulator:
         self.base = base
         self.settings = settings or FeatureSettings()
         self.JobFailure = base.JobFailure  # type: ignore[misc]
+        try:
+            self._base_takes_stop = "stop" in inspect.signature(base.execute).parameters
+        except (TypeError, ValueError):  # a callable without a signature
+            self._base_takes_stop = False
 
     # -- helpers ------------------------------------------------------------------------
     def _program(self, body: Dict[str, Any]) -> qasm3_exec.Program:
@@ -190,18 +198,51 @@ class FeatureSimulator:
         else:
             self.base.validate_job(body)
 
+    def __getattr__(self, name: str) -> Any:
+        # Hooks the job manager may look for (e.g. ``resource_estimate`` for its memory
+        # budget) come from the base simulator unless defined here.
+        if name == "base":  # not yet set (unpickling): never recurse
+            raise AttributeError(name)
+        return getattr(self.base, name)
+
+    def resource_estimate(self, body: Dict[str, Any]) -> Tuple[int, int]:
+        """``(peak bytes, work)``: the base simulator's, or an OpenQASM 3 run's state vector
+        plus its shot matrices (dry runs only compile: nothing to simulate)."""
+        if body.get("dry_run") is True:
+            return 0, 0
+        text = _qasm3_text(body)
+        if text is None:
+            estimate = getattr(self.base, "resource_estimate", None)
+            return tuple(estimate(body)) if estimate is not None else (0, 0)  # type: ignore[return-value]
+        program = body.get("input") or {}
+        qubits = int(program.get("qubits") or 1) if isinstance(program, dict) else 1
+        shots = int(body.get("shots") or 100)
+        return 64 * (1 << min(qubits, qasm3_exec.MAX_QUBITS)) + 64 * shots * qubits, shots
+
     def predicted_execution_time_ms(self, body: Dict[str, Any]) -> int:
         """As the base simulator; OpenQASM 3 jobs: one millisecond per 100 shots."""
         if _qasm3_text(body) is not None:
             return max(1, int(body.get("shots") or 100) // 100)
         return int(self.base.predicted_execution_time_ms(body))
 
-    def execute(self, body: Dict[str, Any], *, seed: Optional[int] = None) -> List[Any]:
-        """Run (or, for a dry run, only compile) a job; one result per circuit."""
+    def execute(
+        self,
+        body: Dict[str, Any],
+        *,
+        seed: Optional[int] = None,
+        stop: Optional[Callable[[], None]] = None,
+    ) -> List[Any]:
+        """Run (or, for a dry run, only compile) a job; one result per circuit.
+
+        ``stop`` (called between instructions; raises to abandon a cancelled or overlong
+        job) is passed on to the base simulator when it takes one.
+        """
         program = self.qasm3_program(body)
         if body.get("dry_run") is True:
             return [self._dry_run(body, program)]
         if program is None:
+            if stop is not None and self._base_takes_stop:
+                return list(self.base.execute(body, seed=seed, stop=stop))
             return list(self.base.execute(body, seed=seed))
         shots = int(body.get("shots") or 100)
         record = qasm3_exec.run_program(
@@ -210,6 +251,7 @@ class FeatureSimulator:
             seed=_job_seed(body, seed),
             noise=_noise_for(body, self.settings),
             feed_forward=self.settings.feed_forward,
+            stop=stop,
         )
         kept = record.output_all[record.leakage == 0]
         values = (kept.astype(np.int64) << np.arange(kept.shape[1], dtype=np.int64)).sum(axis=1)
