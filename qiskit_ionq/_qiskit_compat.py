@@ -272,19 +272,29 @@ def init_backend(
     backend._ionq_configuration = configuration
 
 
-def make_target(num_qubits: int, instructions: Sequence[Any], description: str = "") -> Any:
-    """An all-to-all ``Target`` holding exactly ``instructions`` plus ``measure``.
+def make_target(
+    num_qubits: int,
+    instructions: Sequence[Any],
+    description: str = "",
+    coupling: Optional[Sequence[Sequence[int]]] = None,
+) -> Any:
+    """A ``Target`` holding exactly ``instructions`` plus ``measure``.
 
     ``instructions`` are gate instances, with ``Parameter``s for free angles.
     ``properties=None`` means every qubit (tuple) supports the gate, which is how a Target
-    says "all-to-all connectivity".
+    says "all-to-all connectivity". With ``coupling`` (directed qubit pairs), two-qubit
+    gates exist on those pairs only, so ``transpile`` routes onto them.
     """
     from qiskit.circuit import Measure
     from qiskit.transpiler import Target
 
     target = Target(description=description or None, num_qubits=num_qubits)
+    pairs = None if coupling is None else {(int(a), int(b)): None for a, b in coupling}
     for inst in instructions:
-        target.add_instruction(inst, None)
+        if pairs is not None and inst.num_qubits == 2:
+            target.add_instruction(inst, dict(pairs))
+        else:
+            target.add_instruction(inst, None)
     target.add_instruction(Measure(), None)
     return target
 

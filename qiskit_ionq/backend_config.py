@@ -78,10 +78,14 @@ _NATIVE_GATE_PARAMS = {
 }
 
 
-def _native_gate_config(name: str, n_qubits: int) -> Dict[str, Any]:
+def _native_gate_config(
+    name: str, n_qubits: int, coupling: Optional[List[List[int]]] = None
+) -> Dict[str, Any]:
     params, width = _NATIVE_GATE_PARAMS[name]
     if width == 1:
         pairs = [[q] for q in range(n_qubits)]
+    elif coupling is not None:
+        pairs = [list(pair) for pair in coupling]  # a system with restricted connectivity
     else:
         pairs = [[a, b] for a in range(n_qubits) for b in range(n_qubits) if a != b]
     return {"name": name, "parameters": params, "qasm_def": f"gate {name}", "coupling_map": pairs}
@@ -91,10 +95,12 @@ def _native_gate_config(name: str, n_qubits: int) -> Dict[str, Any]:
 _VARIADIC = {"mcx", "mcp"}
 
 
-def _native_basis(target: str) -> List[str]:
+def _native_basis(target: str, native_2q: Optional[str] = None) -> List[str]:
     # Fact sheet 4.5: MS is the Aria/Harmony-class entangler, ZZ the Forte-class one; the
-    # simulator accepts both.
-    if target.startswith("qpu.forte"):
+    # simulator accepts both. The API's catalogue (`native_2q`) wins over the name rule.
+    if native_2q in ("ms", "zz"):
+        return ["gpi", "gpi2", native_2q, "measure"]
+    if target.startswith(("qpu.forte", "qpu.tempo")):
         return ["gpi", "gpi2", "zz", "measure"]
     if target.startswith("qpu"):
         return ["gpi", "gpi2", "ms", "measure"]
@@ -192,16 +198,31 @@ def backend_configuration(
     backend_version: Optional[str] = None,
     max_shots: Optional[int] = None,
     max_experiments: Optional[int] = None,
+    facts: Any = None,
 ) -> Any:
-    """The configuration of backend ``name``; keywords override the table's values."""
+    """The configuration of backend ``name``; keywords override the table's values.
+
+    ``facts`` (a :class:`~qiskit_ionq.api.catalogue.BackendFacts` from the API's catalogue)
+    overrides the static table too: qubit count (unless ``n_qubits`` is given), native
+    two-qubit gate, and a restricted coupling map (both directions of each pair) that
+    ``transpile`` routes onto.
+    """
     target = name[len("ionq_") :] if name.startswith("ionq_") else name
+    coupling: Optional[List[List[int]]] = None
+    if facts is not None:
+        if n_qubits is None:
+            n_qubits = int(facts.qubits)
+        if facts.coupling:
+            coupling = [[a, b] for a, b in facts.coupling] + [[b, a] for a, b in facts.coupling]
     if n_qubits is None:
         n_qubits = TARGET_QUBITS.get(target, TARGET_QUBITS["qpu"])
     if gateset == "qis":
         basis = [g for g in GATESET_MAP["qis"] if g not in _VARIADIC]
+        if coupling is not None:  # 3-qubit gates cannot be placed on a coupling map
+            basis = [g for g in basis if g != "ccx"]
     else:
-        basis = _native_basis(target)
-    gates = [_native_gate_config(g, n_qubits) for g in basis if g in _NATIVE_GATE_PARAMS]
+        basis = _native_basis(target, None if facts is None else facts.native_2q)
+    gates = [_native_gate_config(g, n_qubits, coupling) for g in basis if g in _NATIVE_GATE_PARAMS]
     if description is None:
         description = (
             "IonQ ideal/noisy simulator" if simulator else f"IonQ trapped-ion QPU {target}"
@@ -221,6 +242,8 @@ def backend_configuration(
         memory=True,
         max_shots=max_shots,
         max_experiments=max_experiments,
-        coupling_map=None,
+        coupling_map=coupling,
+        # The native two-qubit gate the API's catalogue lists (None: the name rule applies).
+        ionq_native_2q=None if facts is None else facts.native_2q,
         description=description,
     )

@@ -82,18 +82,23 @@ def _open_emulator(need_store: bool = False) -> Any:
 
 @contextlib.contextmanager
 def _provider(
-    local: bool, quiet: bool = False, why: str = "--local", what: str = ""
+    local: bool,
+    quiet: bool = False,
+    why: str = "--local",
+    what: str = "",
+    api_version: Optional[str] = None,
 ) -> Iterator[Any]:
     """A provider for the cloud when a token is set (and ``--local`` is not), else an
     embedded emulator; says which on stderr so the output stays parseable.
 
     ``what`` names the data a command shows (``"backends"``): the notice then says that it
-    is the local emulator's, not IonQ's.
+    is the local emulator's, not IonQ's. ``api_version`` (``--api``) picks the IonQ API
+    version; the emulator serves both.
     """
     if not local and _token_configured():
         from .ionq_provider import IonQProvider
 
-        provider = IonQProvider()
+        provider = IonQProvider(api_version=api_version)
         if not quiet:
             print(cli_output.describe_api(provider.credentials["url"]), file=sys.stderr)
         yield provider
@@ -102,14 +107,15 @@ def _provider(
     try:
         if not quiet:
             reason = why if local else "no API token is set"
-            print(f"Using the local IonQ API emulator at {emu.url} ({reason})", file=sys.stderr)
+            url = emu.url_for(api_version) if api_version else emu.url
+            print(f"Using the local IonQ API emulator at {url} ({reason})", file=sys.stderr)
             if what:
                 print(
                     f"This is the local emulator's {what}, not IonQ's. Set "
                     f"{TOKEN_ENV_VARS[0]} to see IonQ's.",
                     file=sys.stderr,
                 )
-        yield emu.provider()
+        yield emu.provider(url=emu.url_for(api_version)) if api_version else emu.provider()
     finally:
         emu.stop()
 
@@ -139,9 +145,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     qc.h(0)
     qc.cx(0, 1)
     qc.measure([0, 1], [0, 1])
-    with _provider(local=not args.cloud, why="offline demo; --cloud uses your token") as provider:
+    why = "offline demo; --cloud uses your token"
+    with _provider(local=not args.cloud, why=why, api_version=args.api) as provider:
         backend = provider.get_backend(args.backend)
-        print(f"Running a Bell circuit on {args.backend} with {args.shots} shots")
+        api = provider.client.api_version
+        print(f"Running a Bell circuit on {args.backend} with {args.shots} shots (API {api})")
         job = backend.run(qc, shots=args.shots, **_seed(args))
         cli_output.current_job(job.job_id())
         counts = job.get_counts()
@@ -371,6 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None, help="sampler seed (repeatable counts)")
     demo.add_argument("--backend", default="ionq_simulator")
     demo.add_argument("--cloud", action="store_true", help="use the IonQ cloud (needs a token)")
+    demo.add_argument(
+        "--api", choices=["v0.3", "v0.4"], default=None, help="IonQ API version (default v0.3)"
+    )
     demo.set_defaults(func=_cmd_demo)
 
     run = sub.add_parser(

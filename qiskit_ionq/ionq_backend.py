@@ -124,12 +124,15 @@ class IonQBackend(_BackendBase):
     ) -> Any:
         simulator = bool(described.get("simulator", self._is_simulator))
         num_qubits = described.get("num_qubits")
+        facts = None
         if num_qubits is None:
-            num_qubits = _qubits_of(name, provider)
+            facts = None if simulator else _facts_of(name, provider)
+            num_qubits = facts.qubits if facts is not None else _qubits_of(name, provider)
         return backend_configuration(
             name,
             gateset,
             simulator=simulator,
+            facts=facts,
             n_qubits=int(num_qubits),
             description=described.get("description"),
             backend_version=described.get("backend_version", "0.0.1"),
@@ -198,12 +201,21 @@ class IonQBackend(_BackendBase):
                 other = "ms" if self._native_family() == "zz" else "zz"
                 basis = [g for g in basis if g != other] + ["reset"]
             self._target_cache = compat.make_target(
-                cfg.n_qubits, target_instructions(basis), self._backend_name
+                cfg.n_qubits,
+                target_instructions(basis),
+                self._backend_name,
+                coupling=getattr(cfg, "coupling_map", None),  # restricted systems only
             )
         return self._target_cache
 
     def _native_family(self) -> str:
-        """``"zz"`` on Forte-class systems (and the simulator with a Forte noise model)."""
+        """``"zz"`` on Forte-class systems (and the simulator with a Forte noise model).
+
+        A QPU the API's catalogue described says its own (``supported_native_gates``).
+        """
+        listed = getattr(self._ionq_configuration, "ionq_native_2q", None)
+        if listed in ("ms", "zz") and not self._is_simulator:
+            return str(listed)
         if "forte" in self.api_target:
             return "zz"
         model = getattr(self.options, "noise_model", None) if self._is_simulator else None
@@ -611,6 +623,14 @@ def _api_backends(provider: Any) -> Optional[List[Dict[str, Any]]]:
     No token is needed for this route; any failure (no network, an unusable URL) means
     "unknown", never an error: callers have a fallback.
     """
+    catalogue = _catalogue_of(provider)
+    entries = None if catalogue is None else catalogue.entries()
+    return None if entries is None else [e for e in entries if isinstance(e, dict)]
+
+
+def _catalogue_of(provider: Any) -> Any:
+    """The provider's client's :class:`~qiskit_ionq.api.catalogue.Catalogue` (cached
+    ``GET /backends``), or ``None`` when no client can be made for its URL."""
     client = getattr(provider, "client", None) if provider is not None else None
     try:
         if client is None:
@@ -618,10 +638,21 @@ def _api_backends(provider: Any) -> Optional[List[Dict[str, Any]]]:
 
             creds = getattr(provider, "credentials", None) or {}
             client = IonQClient(None, creds.get("url"))
-        entries = client.get_backends()
+        return getattr(client, "catalogue", None)
     except IonQError:
         return None
-    return [e for e in entries if isinstance(e, dict)]
+
+
+def _facts_of(name: str, provider: Any) -> Any:
+    """What the API's catalogue says of a QPU this release does not know (qubits, native
+    gate, restricted connectivity); ``None`` for systems of our static table."""
+    target = name[len("ionq_") :] if name.startswith("ionq_") else name
+    if target in TARGET_QUBITS or not target.startswith("qpu."):
+        return None
+    catalogue = _catalogue_of(provider)
+    if catalogue is None or catalogue.entry(target) is None:
+        return None  # unlisted or unreachable: the static defaults apply
+    return catalogue.describe(target)
 
 
 def _qubits_of(name: str, provider: Any) -> int:

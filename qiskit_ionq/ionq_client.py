@@ -15,6 +15,7 @@ import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from .api import BaseAdapter, make_adapter, resolve_api
+from .api.catalogue import Catalogue
 from .api.retry import RetryPolicy
 from .api.transport import DEFAULT_TIMEOUT, Reply, Timeout, Transport, get_user_agent
 from .constants import DEFAULT_API_URL, TOKEN_ENV_VARS, URL_ENV_VARS
@@ -171,6 +172,7 @@ class IonQClient:
         # (see Transport), not on every request.
         self._transport.environment_for(self.make_path("jobs"))
         self._api: BaseAdapter = make_adapter(version, self)
+        self._catalogue: Optional[Catalogue] = None
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -187,6 +189,13 @@ class IonQClient:
     def adapter(self) -> BaseAdapter:
         """The API adapter (routes and body shapes of :attr:`api_version`)."""
         return self._api
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The backends the API lists, cached (:class:`~qiskit_ionq.api.catalogue.Catalogue`)."""
+        if self._catalogue is None:
+            self._catalogue = Catalogue(self)
+        return self._catalogue
 
     def supports(self, capability: str) -> bool:
         """Whether the API version offers an optional feature (e.g. ``"whoami"``)."""
@@ -287,6 +296,7 @@ class IonQClient:
         self._transport = state["transport"]
         self._token = _Secret(resolve_credentials(None, self._url)["token"])
         self._api = make_adapter(resolve_api(self._url)[1], self)
+        self._catalogue = None
 
     # -- jobs (routes: qiskit_ionq.api.v03) -----------------------------------------------
     def submit_job(self, job: Any) -> Dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Optional
 from qiskit.providers.exceptions import QiskitBackendNotFoundError
 
 from . import _qiskit_compat as compat
+from .api.catalogue import UnknownBackendError
 from .constants import TARGET_QUBITS
 from .ionq_backend import IonQBackend, IonQQPUBackend, IonQSimulatorBackend
 from .ionq_client import IonQClient, resolve_credentials
@@ -56,7 +57,8 @@ class BackendList:
     ) -> List[IonQBackend]:
         gateset = kwargs.pop("gateset", "qis")
         prefix = None if name is None else normalize_backend_name(name)
-        names = [n for n in BACKEND_NAMES if prefix is None or n.startswith(prefix)]
+        known = self._provider._known_names()  # ours + what GET /backends lists (cached)
+        names = [n for n in known if prefix is None or n.startswith(prefix)]
         if prefix is not None and not names and is_backend_name(prefix):
             names = [prefix]  # a system IonQ added after this release
         found = [self._provider._make(n, gateset) for n in names]
@@ -155,6 +157,10 @@ class IonQProvider:
             provider=self, name=name, gateset=gateset, backend_version=__version__, **options
         )
 
+    def _known_names(self) -> List[str]:
+        """Our names plus every backend the API lists (one cached, public request)."""
+        return self.client.catalogue.names()
+
     @property
     def backends(self) -> BackendList:
         """The backends, as a callable object with one attribute per backend.
@@ -185,6 +191,11 @@ class IonQProvider:
                 f"{', '.join(BACKEND_NAMES)}, or any 'ionq_qpu.<system>' (the 'ionq_' prefix "
                 "may be omitted)."
             )
+        if full not in BACKEND_NAMES and full.startswith("ionq_qpu."):
+            try:  # a system IonQ added after this release: the API must list it
+                self.client.catalogue.check_name(full)
+            except UnknownBackendError as err:
+                raise QiskitBackendNotFoundError(f"No backend matches criteria. {err}") from None
         return self._make(full, gateset, **options)
 
     def jobs(

@@ -47,7 +47,30 @@ def test_unknown_name_lists_valid_names(provider):
     assert info.value.message.startswith("No backend matches criteria.")
 
 
-def test_backends_filtering(provider):
+LISTED = [
+    {"backend": "simulator", "status": "available", "qubits": 29},
+    {"backend": "qpu.aria-1", "status": "available", "qubits": 25},
+    {"backend": "qpu.tempo-9", "status": "available", "qubits": 64},
+]
+
+
+def test_unknown_qpu_lists_what_the_api_knows(requests_mock, provider):
+    requests_mock.get(f"{URL}/backends", json=LISTED)
+    with pytest.raises(QiskitBackendNotFoundError, match="ionq_qpu.aria-1.*ionq_qpu.tempo-9"):
+        provider.get_backend("ionq_qpu.nope")
+    with pytest.raises(QiskitBackendNotFoundError, match="No backend matches criteria"):
+        provider.get_backend("ionq_qpu.nope")
+
+
+def test_backends_filtering(requests_mock, provider):
+    requests_mock.get(f"{URL}/backends", json=LISTED)
+    no_data = {"error": "Not Found", "message": "no characterization", "statusCode": 404}
+    char = requests_mock.get(
+        f"{URL}/characterizations/backends/qpu.tempo-9/current", status_code=404, json=no_data
+    )
+    listed = {backend_name(b): b for b in provider.backends()}
+    assert listed["ionq_qpu.tempo-9"].configuration().n_qubits == 64  # from the API
+    assert char.called and listed["ionq_qpu.tempo-9"].configuration().coupling_map is None
     qpus = provider.backends(simulator=False)
     assert qpus and all(not b.configuration().simulator for b in qpus)
     assert [backend_name(b) for b in provider.backends("simulator")] == ["ionq_simulator"]

@@ -27,6 +27,15 @@ def test_demo_prints_bell_counts_offline(capsys):
     assert re.search(r"^00 #+", out, re.M) and re.search(r"^11 #+", out, re.M)
 
 
+@pytest.mark.parametrize("api", ["v0.3", "v0.4"])
+def test_demo_through_either_api_version(capsys, api):
+    assert main(["demo", "--api", api, "--shots", "200", "--seed", "5"]) == 0
+    out, err = capsys.readouterr()
+    assert f"(API {api})" in out and re.search(rf"emulator at http://\S+/{api} ", err)
+    counts = ast.literal_eval(re.search(r"counts: (\{.*\})", out).group(1))
+    assert set(counts) == {"00", "11"} and sum(counts.values()) == 200
+
+
 def test_run_qasm2_file_locally(tmp_path, capsys):
     path = tmp_path / "ghz.qasm"
     path.write_text(
