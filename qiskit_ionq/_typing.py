@@ -10,7 +10,7 @@ run time nothing here is used: the real bases come from :mod:`qiskit_ionq._qiski
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Protocol
 
 
 class TypedBackendBase:
@@ -74,3 +74,17 @@ class TypedJobBase:
 
     def in_final_state(self) -> bool:
         raise NotImplementedError  # seen by type checkers only
+
+
+class BackendStatusLike(Protocol):
+    """What ``backend.status()`` returns below Qiskit 2: Qiskit's ``BackendStatus``.
+
+    From Qiskit 2 on it returns a ``bool`` (as the 1.x releases of qiskit-ionq did), so the
+    declared type is ``Union[bool, BackendStatusLike]``: code for one line narrows it.
+    """
+
+    backend_name: str
+    backend_version: str
+    operational: bool
+    pending_jobs: int
+    status_msg: str

@@ -14,6 +14,7 @@ completed) or :class:`IonQAPIError` (the server answered with an error)::
         │   └── IonQAuthenticationError       401/403; also an IonQCredentialsError
         ├── IonQRetriableError                internal: an IonQAPIError worth retrying
         ├── IonQBackendError                  backend misuse (bad option, unknown target)
+        │   ├── IonQBackendNotFoundError      also Qiskit's QiskitBackendNotFoundError
         │   └── IonQInvalidOptionError        also ValueError: invalid run option value
         ├── IonQGateError                     also JobError, ValueError: gate not in the gateset
         ├── IonQMidCircuitMeasurementError    also JobError, ValueError: gate after a measurement
@@ -34,7 +35,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Tuple
 
 from qiskit.exceptions import QiskitError
-from qiskit.providers.exceptions import JobError, JobTimeoutError
+from qiskit.providers.exceptions import JobError, JobTimeoutError, QiskitBackendNotFoundError
 
 __all__ = [
     "IonQError",
@@ -46,6 +47,7 @@ __all__ = [
     "IonQAuthenticationError",
     "IonQRetriableError",
     "IonQBackendError",
+    "IonQBackendNotFoundError",
     "IonQInvalidOptionError",
     "IonQGateError",
     "IonQMidCircuitMeasurementError",
@@ -276,6 +278,14 @@ class IonQRetriableError(IonQError):
 
 class IonQBackendError(IonQError):
     """The backend was misused: unknown target, invalid configuration or option."""
+
+
+class IonQBackendNotFoundError(IonQBackendError, QiskitBackendNotFoundError):
+    """No backend has that name; also Qiskit's ``QiskitBackendNotFoundError``.
+
+    A subclass so that ``str(error)`` is the message itself: Qiskit's own exception prints
+    its message wrapped in quotes.
+    """
 
 
 class IonQInvalidOptionError(IonQBackendError, ValueError):

@@ -60,6 +60,7 @@ _DESCRIPTION_KEYWORDS = (
 
 
 if TYPE_CHECKING:  # Qiskit is untyped: give type checkers a base that is not Any
+    from ._typing import BackendStatusLike
     from ._typing import TypedBackendBase as _BackendBase
     from .ionq_job import IonQJob
 else:
@@ -379,7 +380,7 @@ class IonQBackend(_BackendBase):
             entry = next((e for e in entries if str(e.get("backend", "")).startswith("qpu")), None)
         return entry
 
-    def status(self) -> Any:
+    def status(self) -> Union[bool, BackendStatusLike]:
         """Whether the backend takes jobs, in the form code for this Qiskit line expects.
 
         From Qiskit 2 on a bool: simulators are always up, a QPU is up when IonQ lists it as

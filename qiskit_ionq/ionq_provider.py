@@ -9,11 +9,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Dict, List, Optional
 
-from qiskit.providers.exceptions import QiskitBackendNotFoundError
-
 from . import _qiskit_compat as compat
 from .api.catalogue import UnknownBackendError
 from .constants import TARGET_QUBITS
+from .exceptions import IonQBackendNotFoundError
 from .ionq_backend import IonQBackend, IonQQPUBackend, IonQSimulatorBackend
 from .ionq_client import IonQClient, resolve_credentials
 from .version import __version__
@@ -181,12 +180,12 @@ class IonQProvider:
         asked from the API. Each call returns a new backend object.
         """
         if name is None:
-            raise QiskitBackendNotFoundError(
+            raise IonQBackendNotFoundError(
                 f"No backend name given; choose one of: {', '.join(BACKEND_NAMES)}."
             )
         full = normalize_backend_name(name)
         if not is_backend_name(full):
-            raise QiskitBackendNotFoundError(
+            raise IonQBackendNotFoundError(
                 f"No backend matches criteria. No IonQ backend is named {name!r}; known names: "
                 f"{', '.join(BACKEND_NAMES)}, or any 'ionq_qpu.<system>' (the 'ionq_' prefix "
                 "may be omitted)."

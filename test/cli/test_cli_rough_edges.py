@@ -362,3 +362,15 @@ def test_ctrl_c_while_waiting_names_the_job_in_cli_words(emulator):
     assert f"qiskit-ionq job result {job.job_id()}" in err
     assert f"qiskit-ionq job cancel {job.job_id()}" in err
     assert "Traceback" not in err
+
+
+def test_backend_not_found_reads_cleanly_in_python_too():
+    from qiskit.providers.exceptions import QiskitBackendNotFoundError
+
+    from qiskit_ionq import IonQProvider
+
+    with pytest.raises(QiskitBackendNotFoundError) as info:  # still Qiskit's exception type
+        IonQProvider(url="http://127.0.0.1:9/v0.3").get_backend("aria")
+    text = str(info.value)
+    assert text.startswith("No backend matches criteria.") and "'aria'" in text
+    assert text[0] not in "'\"" and text[-1] not in "'\""
