@@ -159,10 +159,11 @@ def test_dotenv_credentials_sit_between_arguments_and_environment(tmp_path, monk
         'QISKIT_IONQ_API_URL="http://127.0.0.1:9/v0.3"\n'
     )
     monkeypatch.setenv("QISKIT_IONQ_API_TOKEN", "from-environment")
-    provider = IonQProvider()
-    assert provider.credentials["token"] == "from-dotenv"  # .env before the environment
-    assert provider.credentials["url"] == "http://127.0.0.1:9/v0.3"
-    assert IonQProvider(token="from-argument").credentials["token"] == "from-argument"
+    client = IonQProvider().client
+    assert client.api_headers["Authorization"] == "apiKey from-dotenv"  # before the environment
+    assert client.url == "http://127.0.0.1:9/v0.3"
+    argument = IonQProvider(token="from-argument").client
+    assert argument.api_headers["Authorization"] == "apiKey from-argument"
     import os
 
     assert os.environ["QISKIT_IONQ_API_TOKEN"] == "from-environment"  # not overwritten
@@ -178,7 +179,7 @@ def test_dotenv_file_drives_a_real_run(tmp_path, monkeypatch, emulator):
 def test_without_dotenv_file_the_environment_is_used(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("IONQ_API_KEY", "env-key")
-    assert IonQProvider().credentials["token"] == "env-key"
+    assert IonQProvider().client.api_headers["Authorization"] == "apiKey env-key"
 
 
 def test_python_dotenv_is_a_declared_dependency():
