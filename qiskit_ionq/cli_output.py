@@ -103,11 +103,11 @@ def backend_rows(
         config = backend.configuration()
         name, target = str(config.backend_name), str(backend.api_target)
         entry = entries.get(target)
-        if target in RETIRED_TARGETS:
+        if target in RETIRED_TARGETS or (entry or {}).get("status") == "retired":
             if not show_all:
                 hidden.append(name)
                 continue
-            status = f"retired ({RETIRED_TARGETS[target]})"
+            status = f"retired ({RETIRED_TARGETS.get(target, 'IonQ lists it as retired')})"
         elif entry is not None:
             status = str(entry.get("status", "unknown"))
             if entry.get("degraded"):

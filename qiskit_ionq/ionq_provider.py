@@ -194,7 +194,7 @@ class IonQProvider:
             try:  # a system IonQ added after this release: the API must list it
                 self.client.catalogue.check_name(full)
             except UnknownBackendError as err:
-                raise QiskitBackendNotFoundError(f"No backend matches criteria. {err}") from None
+                raise IonQBackendNotFoundError(f"No backend matches criteria. {err}") from None
         return self._make(full, gateset, **options)
 
     def jobs(

@@ -91,6 +91,14 @@ def test_backends_explain_unlisted_systems():
     assert any(n.startswith("* unlisted: the API's list of backends") for n in notes)
     rows, _ = cli_output.backend_rows(_FakeProvider(entries[:1]))
     assert dict((n, s) for n, _, s in rows)["ionq_qpu"] == "no QPU available"
+    retired = [*entries, {"backend": "qpu.forte-1", "status": "retired"}][:2] + [
+        {"backend": "qpu.forte-1", "status": "retired"}
+    ]
+    rows, notes = cli_output.backend_rows(_FakeProvider(retired))
+    assert "ionq_qpu.forte-1" not in {n for n, _, _ in rows}
+    assert any("ionq_qpu.forte-1" in n and "--all" in n for n in notes)
+    rows, _ = cli_output.backend_rows(_FakeProvider(retired), show_all=True)
+    assert dict((n, s) for n, _, s in rows)["ionq_qpu.forte-1"].startswith("retired")
 
 
 def test_calibration_prints_a_summary_and_json_on_request(capsys):
