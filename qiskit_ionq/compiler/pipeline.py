@@ -17,7 +17,7 @@ policy is part of the comparison.
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Tuple
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
@@ -130,16 +130,13 @@ def _cost(native: QuantumCircuit) -> Cost:
     return counts["2q"], counts["1q"]
 
 
-def compile_native(
-    circuit: QuantumCircuit, family: str, level: int = 2, strategies: Optional[List[str]] = None
-) -> QuantumCircuit:
+def compile_native(circuit: QuantumCircuit, family: str, level: int = 2) -> QuantumCircuit:
     """Compile ``circuit`` to the native gates of ``family`` (``"ms"`` or ``"zz"``).
 
     Args:
         circuit: any circuit Qiskit can translate (standard, custom, unitary or native gates).
         family: ``"ms"`` (GPI, GPI2, MS) or ``"zz"`` (GPI, GPI2, ZZ).
         level: 0-3, as ``optimization_level``.
-        strategies: for tests and benchmarks: restrict level 3 to these named strategies.
 
     Returns:
         A native circuit over the same registers (see :mod:`.frames` for the final frames).
@@ -163,9 +160,7 @@ def compile_native(
         candidates.append(("l2", level2))
     if level >= 3 and family == "ms":
         candidates.extend(_ms_strategies(circuit))
-    for name, make in candidates:
-        if strategies is not None and name not in strategies and name != "l1":
-            continue
+    for _name, make in candidates:
         result = make()
         if _cost(result) < _cost(best):
             best = result

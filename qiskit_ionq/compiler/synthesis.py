@@ -182,6 +182,14 @@ def fold_angles(circuit: QuantumCircuit) -> QuantumCircuit:
     return out
 
 
+def _number(value: Any) -> Any:
+    """A bound angle as a float; a parameter expression unchanged."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
 _DIAGONAL_1Q = frozenset({"rz", "z", "s", "sdg", "t", "tdg", "p", "u1"})
 
 
@@ -202,14 +210,14 @@ def zz_to_xx(circuit: QuantumCircuit, rz_first: Sequence[bool]) -> QuantumCircui
     n = circuit.num_qubits
     in_x = [False] * n
     slot: List[Optional[int]] = [None] * n  # output index of the rz placed before a run's H
-    deferred: List[float] = [0.0] * n
+    deferred: List[Any] = [0.0] * n  # radians, or an expression for parameterized circuits
 
     def close(q: int) -> None:
         if in_x[q]:
             qubit = circuit.qubits[q]
             out.append((HGate(), [qubit], []))
             at = slot[q]
-            if deferred[q]:
+            if not (isinstance(deferred[q], float) and deferred[q] == 0.0):
                 if rz_first[q] and at is not None:
                     out[at] = (RZGate(deferred[q]), [qubit], [])
                 else:
@@ -229,7 +237,7 @@ def zz_to_xx(circuit: QuantumCircuit, rz_first: Sequence[bool]) -> QuantumCircui
                     in_x[q] = True
             out.append((RXXGate(op.params[0]), qargs, cargs))
         elif name == "rz" and in_x[idx[qargs[0]]]:
-            deferred[idx[qargs[0]]] += float(op.params[0])
+            deferred[idx[qargs[0]]] = deferred[idx[qargs[0]]] + _number(op.params[0])
         elif name in _DIAGONAL_1Q and len(qargs) == 1 and not in_x[idx[qargs[0]]]:
             out.append((op, qargs, cargs))
         else:

@@ -149,3 +149,21 @@ def test_native_circuit_transpiles_to_a_qis_backend() -> None:
     assert not set(out.count_ops()) & {"gpi", "gpi2", "ms", "zz"}
     assert out.num_qubits == 2
     assert_equivalent(out, _bell(False))
+
+
+@pytest.mark.parametrize("family", ["ms", "zz"])
+def test_parameterized_circuits_compile_and_bind_to_the_same_unitary(family: str) -> None:
+    from qiskit.circuit import Parameter
+
+    a, b = Parameter("a"), Parameter("b")
+    qc = QuantumCircuit(3)
+    qc.h(0)
+    qc.rx(a, 1)
+    qc.cp(b, 0, 2)
+    qc.rzz(a, 1, 2)
+    qc.cx(0, 1)
+    for level in range(4):
+        out = compile_native(qc, family, level)
+        assert set(out.count_ops()) <= {"gpi", "gpi2", family}
+        values = {a: 0.3, b: -1.1}
+        assert_equivalent(out.assign_parameters(values), qc.assign_parameters(values))
