@@ -144,11 +144,19 @@ class ResynthesizeBlocks(TransformationPass):
         return dag
 
 
+def _needs_fold(op: Any) -> bool:
+    if op.name not in ("rxx", "rzz") or op.is_parameterized():
+        return False
+    return abs(float(op.params[0])) > math.pi / 2 + 1e-12
+
+
 def fold_angles(circuit: QuantumCircuit) -> QuantumCircuit:
     """Keep every rxx/rzz angle in [-pi/2, pi/2] by splitting off X (x) X or Z (x) Z.
 
     rxx(t) = rxx(t - pi) . (-i X (x) X) and rzz(t) = rzz(t - pi) . (-i Z (x) Z).
     """
+    if not any(_needs_fold(inst.operation) for inst in circuit.data):
+        return circuit
     out = circuit.copy_empty_like()
     phase = circuit.global_phase
     for inst in circuit.data:
