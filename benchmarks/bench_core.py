@@ -609,6 +609,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--in-process", action="store_true", help="run the emulator in this process"
     )
     parser.add_argument("--only", default="abcd", help="figures to run, e.g. 'ac' (default: abcd)")
+    parser.add_argument(
+        "--api",
+        choices=["v0.3", "v0.4"],
+        default="v0.3",
+        help="IonQ API version our client speaks (the naive baseline always speaks v0.3)",
+    )
     args = parser.parse_args(argv)
     repeat = 2 if args.quick else max(1, args.repeat)
     only = set(args.only.lower())
@@ -620,11 +626,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         f"bench_core: python {platform.python_version()}, qiskit {qiskit.__version__}, "
         f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {load_average()}; "
         f"emulator {'in this process' if args.in_process else 'in a child process'}; "
-        f"median of {repeat} runs (baselines: fewer)"
+        f"median of {repeat} runs (baselines: fewer); our client on API {args.api}"
     )
     server = Server(args.in_process).start()
     try:
-        provider = IonQProvider(token=TOKEN, url=server.url)
+        # The emulator serves both versions from one store; the baseline keeps server.url.
+        ours = server.url.rsplit("/", 1)[0] + "/" + args.api
+        provider = IonQProvider(token=TOKEN, url=ours)
         rows: List[Row] = []
         if "a" in only:
             rows.append(bench_submit(provider, server.url, repeat))

@@ -2,7 +2,7 @@
 
 Why this module exists: v0.4 (https://docs.ionq.com/api-reference/v0.4/introduction) keeps
 v0.3's resources but renames and moves fields. This adapter is the only code that knows
-those differences (docs/api-versions.md lists them); jobs, results, backends, retries and
+those differences (docs/reference/ionq-api.md §9 lists them); jobs, results, backends, retries and
 exactly-once submission above it are the same code for both versions.
 
 What it maps:

@@ -1,8 +1,9 @@
 """The v0.4 adapter against mocked HTTP: version choice, body shapes, the job view.
 
-Each test pins one mapping of docs/api-versions.md, including the shapes IonQ's documents
-record changing within 2026 (``{"backends": [...]}`` vs a bare array, ``degraded`` absent,
-``characterizations: null``, artifact-only ``results`` maps, ``running`` vs ``started``).
+Each test pins one mapping of docs/design.md ("Two API versions"), including the shapes
+IonQ's documents record changing within 2026 (``{"backends": [...]}`` vs a bare array,
+``degraded`` absent, ``characterizations: null``, artifact-only ``results`` maps, ``running``
+vs ``started``).
 """
 
 from __future__ import annotations
