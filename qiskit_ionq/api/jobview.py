@@ -62,12 +62,15 @@ def epoch_seconds(value: Any) -> Optional[float]:
     text = str(value).strip()
     if not text:
         return None
+    if "T" not in text and "-" not in text[1:]:  # not ISO: epoch seconds as text
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    if text[-1] in "Zz":  # Python < 3.11 reads no "Z" suffix
+        text = text[:-1] + "+00:00"
     try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
     if parsed.tzinfo is None:

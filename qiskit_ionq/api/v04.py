@@ -115,49 +115,51 @@ class V04Adapter(BaseAdapter):
     def job_view(self, job: Mapping[str, Any]) -> Dict[str, Any]:
         """A v0.4 job object (or list entry, or create/cancel answer) as the internal view."""
         view = dict(job)
-        if job.get("status") == "started":
+        get = job.get
+        if get("status") == "started":
             view["status"] = "running"
-        if view.get("target") is None and job.get("backend") is not None:
+        if view.get("target") is None and get("backend") is not None:
             view["target"] = job["backend"]
-        children = job.get("child_job_ids")
+        children = get("child_job_ids")
         if children is None:
-            children = job.get("children")
-        view["children"] = [str(c) for c in children or []]
-        stats = job.get("stats")
-        if isinstance(stats, Mapping):
+            children = get("children")
+        view["children"] = [str(c) for c in children] if children else []
+        stats = get("stats")
+        if type(stats) is dict:  # exact type checks: this runs for every job read
             for key in ("qubits", "circuits", "gate_counts"):
                 if view.get(key) is None and stats.get(key) is not None:
                     view[key] = stats[key]
         for new, old in _TIMES:
-            if view.get(old) is None and job.get(new) is not None:
+            if view.get(old) is None and get(new) is not None:
                 view[old] = epoch_seconds(job[new])
-        if view.get("execution_time") is None and job.get("execution_duration_ms") is not None:
+        if view.get("execution_time") is None and get("execution_duration_ms") is not None:
             view["execution_time"] = job["execution_duration_ms"]
-        predicted = job.get("predicted_execution_duration_ms")
+        predicted = get("predicted_execution_duration_ms")
         if view.get("predicted_execution_time") is None and predicted is not None:
             view["predicted_execution_time"] = predicted
         if "metadata" in view and view["metadata"] is None:
             view["metadata"] = {}
-        failure = job.get("failure")
-        if isinstance(failure, Mapping):
+        failure = get("failure")
+        if failure and isinstance(failure, dict):
             text = failure.get("message") or failure.get("error") or ""
             view["failure"] = {**failure, "message": text, "error": text}
-        url = self._results_link(job)
-        if url is not None:
-            view["results_url"] = url
+        if get("results"):
+            url = self._results_link(job)
+            if url is not None:
+                view["results_url"] = url
         return view
 
     def _results_link(self, job: Mapping[str, Any]) -> Optional[str]:
         """Where the job's probabilities are, from its ``results`` map (``None``: not said)."""
         results = job.get("results")
-        if not isinstance(results, Mapping):
+        if not isinstance(results, dict):
             return None
         entry = results.get("probabilities")
-        if isinstance(entry, Mapping) and isinstance(entry.get("url"), str):
+        if isinstance(entry, dict) and isinstance(entry.get("url"), str):
             return str(entry["url"])
         for fmt in _PROBABILITY_ARTIFACTS:
             artifact = results.get(fmt)
-            if isinstance(artifact, Mapping) and artifact.get("id") and job.get("id"):
+            if isinstance(artifact, dict) and artifact.get("id") and job.get("id"):
                 job_id = quote(str(job["id"]), safe="")
                 artifact_id = quote(str(artifact["id"]), safe="")
                 return f"/{self.version}/jobs/{job_id}/artifacts/{artifact_id}"
