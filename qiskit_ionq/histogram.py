@@ -436,7 +436,16 @@ def sample_counts(
     probs = np.asarray(probs, dtype=np.float64)
     order = np.arange(len(probs)) if order is None else np.asarray(order, dtype=np.intp)
     weights = _normalized(probs[order])
-    drawn = _random_state(seed).choice(len(weights), shots, p=weights)
+    # What RandomState.choice(n, shots, p=weights) does, draw for draw: one uniform per shot
+    # from random_sample, mapped through the normalized cumulative weights with a right-side
+    # search. Only the counts matter, so the uniforms are sorted first: the search then walks
+    # memory in order (7x faster at 2**20 outcomes and a million shots) and the counts are
+    # identical (test/compat pins it against choice itself).
+    cdf = weights.cumsum()
+    cdf /= cdf[-1]
+    uniforms = _random_state(seed).random_sample(shots)
+    uniforms.sort()
+    drawn = cdf.searchsorted(uniforms, side="right")
     counts = np.zeros(len(probs), dtype=np.int64)
     counts[order] = np.bincount(drawn, minlength=len(weights))
     return counts

@@ -296,6 +296,24 @@ def test_seeded_sampling_follows_the_histogram_order(requests_mock):
     assert counts != {"00": 252, "01": 260, "11": 488}  # the order matters
 
 
+@pytest.mark.parametrize(
+    "outcomes, shots, seed", [(1, 5, 0), (3, 1000, 7), (50, 12345, 2**31), (4096, 30000, 99)]
+)
+def test_sampling_equals_randomstate_choice(outcomes, shots, seed):
+    """The sampler is numpy's RandomState.choice, count for count (it only avoids the slow
+    unsorted search), including the order in which outcomes are laid out."""
+    from qiskit_ionq.histogram import sample_counts
+
+    rng = np.random.default_rng(outcomes)
+    weights = rng.random(outcomes)
+    order = rng.permutation(outcomes)
+    laid_out = weights[order] / weights[order].sum()
+    drawn = np.random.RandomState(seed).choice(outcomes, shots, p=laid_out)
+    expected = np.zeros(outcomes, dtype=np.int64)
+    expected[order] = np.bincount(drawn, minlength=outcomes)
+    assert sample_counts(weights, shots, seed, order=order).tolist() == expected.tolist()
+
+
 # -- header ------------------------------------------------------------------------------------
 
 
