@@ -21,7 +21,7 @@ from typing import Any, Callable, List, Tuple
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
-from qiskit.converters import circuit_to_dag, dag_to_circuit
+from qiskit.converters import circuit_to_dag
 from qiskit.transpiler import PassManager
 from qiskit.transpiler.basepasses import TransformationPass
 from qiskit.transpiler.passes import (
@@ -213,8 +213,3 @@ def _ms_strategies(circuit: QuantumCircuit) -> List[Tuple[str, Callable[[], Quan
         return min((first, last, mixed), key=_cost)
 
     return [("zz_runs", via_zz)]
-
-
-def compile_dag(dag: Any, family: str, level: int) -> Any:
-    """:func:`compile_native` on a DAG (for transpiler passes)."""
-    return circuit_to_dag(compile_native(dag_to_circuit(dag), family, level))

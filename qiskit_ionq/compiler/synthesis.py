@@ -31,7 +31,7 @@ from qiskit.circuit.library import (
     UnitaryGate,
     XGate,
 )
-from qiskit.converters import circuit_to_dag, dag_to_circuit
+from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.quantum_info import Operator
 from qiskit.transpiler.basepasses import TransformationPass
@@ -42,6 +42,8 @@ from .frames import fast_append
 __all__ = [
     "ENTANGLER",
     "ResynthesizeBlocks",
+    "block_costs",
+    "entangler_count",
     "fold_angles",
     "synthesize_2q",
     "zz_to_xx",
@@ -268,7 +270,3 @@ def block_costs(circuit: QuantumCircuit) -> Dict[str, int]:
         "2q": int(ops.get("rxx", 0) + ops.get("rzz", 0)),
         "1q": int(ops.get("sx", 0) + ops.get("sxdg", 0) + ops.get("x", 0)),
     }
-
-
-__all__ += ["block_costs", "entangler_count"]
-_ = dag_to_circuit  # re-exported for pipeline helpers
