@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import numpy as np
 
@@ -30,7 +30,6 @@ def encode_plain(value: Any) -> bytes:
 
 
 _SLICE = 1 << 15  # entries per encoded slice (~1 MB of JSON)
-_ENTRY = '"%d":%r'  # one histogram entry; %r of a float is its repr, as in json.dumps
 
 
 class Histogram(Mapping):  # type: ignore[type-arg]
@@ -126,8 +125,12 @@ class Histogram(Mapping):  # type: ignore[type-arg]
         for start in range(0, n, _SLICE):
             stop = min(start + _SLICE, n)
             keys = range(start, stop) if self._keys is None else self._keys[start:stop].tolist()
-            # map over a bound %-format: about twice as fast as an f-string comprehension
-            text = ",".join(map(_ENTRY.__mod__, zip(keys, self._probs[start:stop].tolist())))
+            # The C encoder writes ["k0",p0,"k1",p1,...]; a key is the only thing followed by
+            # '",' (floats hold no quote), so turning those into '":' gives the object text.
+            items: List[Any] = [None] * (2 * (stop - start))
+            items[0::2] = map(str, keys)
+            items[1::2] = self._probs[start:stop].tolist()
+            text = _ENCODER.encode(items)[1:-1].replace('",', '":')
             yield (text if start == 0 else "," + text).encode()
         yield b"}"
 

@@ -17,6 +17,7 @@ Choices on open questions of the fact sheet (section 8) made here:
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, fields
@@ -42,6 +43,37 @@ class StoredBody(dict):  # type: ignore[type-arg]
     The simulator parses such a body once for validation, estimate and execution (it may
     memoize by identity); plain dicts from other callers are parsed on every call.
     """
+
+
+COMPACT_GATES = 10_000  # requests with more gates are kept as JSON text while their job waits
+
+
+class CompactBody(str):
+    """A stored request kept as its compact JSON text (1x its size instead of ~6x as a dict,
+    ~25x with its parsed gates); :func:`request_body` turns it back into a StoredBody."""
+
+
+def compact_body(body: Dict[str, Any]) -> Any:
+    """``body`` itself, or its JSON text when it holds more than :data:`COMPACT_GATES` gates."""
+    prog = program(body)
+    if prog is None:
+        return body
+    many = prog.get("circuits")
+    entries: List[Any] = many if isinstance(many, list) else [prog]
+    gates = 0
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("circuit"), list):
+            gates += len(entry["circuit"])
+    if gates <= COMPACT_GATES:
+        return body
+    return CompactBody(json.dumps(body, separators=(",", ":"), allow_nan=False))
+
+
+def request_body(stored: Any) -> Any:
+    """The request of a record as a :class:`StoredBody` (parsing compact JSON text)."""
+    if isinstance(stored, str):
+        return StoredBody(json.loads(stored))
+    return stored
 
 
 class RequestError(ValueError):

@@ -53,8 +53,10 @@ from .jobs import (
     JobDelays,
     StoredBody,
     check_request,
+    compact_body,
     completion_fields,
     program,
+    request_body,
 )
 from .store import JobStore, Record
 from .timer import Timer
@@ -185,7 +187,8 @@ class JobManager:
             "parent": None,
             "children": child_ids,
             "circuits": len(entries) if isinstance(circuits, list) else 1,
-            "body": None if status in FINAL else body,  # a finished job needs no request
+            # a finished job needs no request; a big one waits as compact JSON text
+            "body": None if status in FINAL else compact_body(body),
             "echo": echo,
             "failure_pending": failure,
             "submission_id": metadata.get("qiskit_ionq_submission_id"),
@@ -210,7 +213,12 @@ class JobManager:
             )
         if status not in FINAL:
             self._track([parent_id, *child_ids])
+        parent["estimate"] = list(self._resources(body)) if failure is None else [0, 0]
         stored = self.store.add(records)
+        if parent["body"] is not body:  # compacted: drop the parsed form too
+            release = getattr(self.sim, "release", None)
+            if release is not None:
+                release(body)
         self._entered(parent_id, status)
         return stored[0]
 
@@ -225,7 +233,7 @@ class JobManager:
         for record in self.store.unfinished():
             if record["parent"] is not None or record.get("body") is None:
                 continue
-            failure = self._validate(record["body"])
+            failure = self._validate(request_body(record["body"]))
             status = self._settle("submitted", failure)
             changes = {
                 "status": status,
@@ -243,8 +251,7 @@ class JobManager:
     def _validate(self, body: Dict[str, Any]) -> Optional[Dict[str, str]]:
         try:
             self.sim.validate_job(body)
-            estimate = getattr(self.sim, "resource_estimate", None)
-            need = int(estimate(body)[0]) if estimate is not None else 0
+            need = self._resources(body)[0]
         except self.sim.JobFailure as exc:
             return {"code": exc.code, "error": exc.message}
         except Exception:
@@ -259,18 +266,30 @@ class JobManager:
             }
         return None
 
-    def _estimate(self, job_id: str) -> Tuple[int, int]:
-        """``(bytes, work)`` of a job about to be queued (``(0, 0)`` if unknown)."""
+    def _resources(self, body: Any) -> Tuple[int, int]:
+        """``(bytes, work)`` of running ``body`` (``(0, 0)`` if the simulator cannot tell)."""
         estimate = getattr(self.sim, "resource_estimate", None)
-        record = self.store.get(job_id, full=True) if estimate is not None else None
-        if record is None or record.get("body") is None:
+        if estimate is None:
             return 0, 0
         try:
-            need, work = estimate(record["body"])  # type: ignore[misc]
+            need, work = estimate(body)
             return int(need), int(work)
         except Exception:
             log.debug("resource_estimate failed", exc_info=True)
             return 0, 0
+
+    def _estimate(self, job_id: str) -> Tuple[int, int]:
+        """``(bytes, work)`` of a job about to be queued, as recorded when it was created."""
+        record = self.store.get(job_id)
+        if record is None:
+            return 0, 0
+        if record.get("estimate") is None and record.get("parent") is None:
+            full = self.store.get(job_id, full=True)  # a record from an older store file
+            return (
+                self._resources(request_body(full["body"])) if full and full.get("body") else (0, 0)
+            )
+        need, work = record.get("estimate") or (0, 0)
+        return int(need), int(work)
 
     def _predict(self, body: Dict[str, Any]) -> Optional[int]:
         try:
@@ -408,15 +427,18 @@ class JobManager:
         if record is None or record["status"] != "running" or abort.is_set:
             return
         seed = None if self.seed is None else self.seed + int(record["seq"])
+        expected = len(record["children"]) or 1
+        body = request_body(record["body"])
+        del record  # the histograms of the run, not the request, should be what is held
         began = time.perf_counter()
         abort.deadline = time.monotonic() + self.max_job_seconds  # not counting the wait
         try:
             if self._takes_stop:
-                results = self.sim.execute(record["body"], seed=seed, stop=abort.check)
+                results = self.sim.execute(body, seed=seed, stop=abort.check)
             else:
-                results = self.sim.execute(record["body"], seed=seed)
+                results = self.sim.execute(body, seed=seed)
+            del body
             outcome: Union[List[Any], Dict[str, str]] = list(results)
-            expected = len(record["children"]) or 1
             if len(outcome) != expected:  # never leave a job "running" for ever
                 raise RuntimeError(f"{len(outcome)} results for {expected} circuit(s)")
         except self.sim.JobFailure as exc:

@@ -80,6 +80,7 @@ __all__ = [
     "JobFailure",
     "execute",
     "predicted_execution_time_ms",
+    "release",
     "resource_estimate",
     "simulate_statevector",
     "validate_job",
@@ -223,6 +224,15 @@ def resource_estimate(body: Dict[str, Any]) -> Tuple[int, int]:
             work += len(circ.gates) * amplitudes * max(1, job.shots // 50)
         peak = max(peak, working)
     return peak + kept, work
+
+
+def release(body: Any) -> None:
+    """Forget the parsed form of a stored body (its job waits or was compacted): a parsed
+    100k-gate job holds ~20x the memory of its JSON text. The next use parses it again."""
+    with _PARSED_LOCK:
+        cached = _PARSED.get(id(body))
+        if cached is not None and cached[0] is body:
+            del _PARSED[id(body)]
 
 
 def validate_job(body: Dict[str, Any]) -> None:

@@ -251,3 +251,31 @@ def test_cli_max_memory(capsys):
         IonQEmulator(max_memory=0)
     with pytest.raises(ValueError, match="max_job_seconds"):
         IonQEmulator(max_job_seconds=float("inf"))
+
+
+def test_a_waiting_big_request_is_not_kept_as_parsed_objects():
+    """A parsed 20k-gate request is ~25x its JSON size; a waiting job keeps ~1x."""
+    import gc
+    import json
+    import tracemalloc
+
+    gates = [{"gate": "rx", "targets": [i % 8], "rotation": 0.1 + i * 1e-6} for i in range(20_000)]
+    body = dict(h_body(8), input={"format": "ionq.circuit.v0", "qubits": 8, "circuit": gates})
+    raw = json.dumps(body).encode()
+    with IonQEmulator(job_delays={"submitted": 60}) as emu, session() as http:
+        http.get(f"{emu.url}/backends")
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before, _ = tracemalloc.get_traced_memory()
+            job = http.post(f"{emu.url}/jobs", data=raw).json()["id"]
+            gc.collect()
+            held, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert held - before < 3 * len(raw), (held - before, len(raw))
+        assert http.get(f"{emu.url}/jobs/{job}").json()["status"] == "submitted"
+        emu.job_delays = None
+        emu._manager._leave(job, "submitted")  # let it run now: the text is parsed again
+        done = wait_status(http, f"{emu.url}/jobs/{job}", {"completed", "failed"}, 30)
+        assert done["status"] == "completed" and done["gate_counts"]["1q"] == 20_000
