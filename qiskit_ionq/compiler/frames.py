@@ -32,6 +32,7 @@ import numpy as np
 from qiskit.circuit import CircuitInstruction, Gate, Instruction, QuantumCircuit
 from qiskit.circuit.library import RXXGate, RZGate, RZZGate, SXGate, XGate
 
+from ..exceptions import IonQCircuitError
 from ..ionq_gates import GPI2Gate, GPIGate, MSGate, ZZGate
 
 __all__ = [
@@ -153,7 +154,7 @@ def to_native(circuit: QuantumCircuit, exact_end: Optional[bool] = None) -> Quan
         the final frames are kept, or up to a final Z rotation per qubit when dropped.
 
     Raises:
-        ValueError: an instruction that is neither a stand-in nor native.
+        IonQCircuitError: an instruction that is neither a stand-in nor native.
     """
     em = _Emitter(circuit)
     idx = em.index
@@ -217,9 +218,10 @@ def to_native(circuit: QuantumCircuit, exact_end: Optional[bool] = None) -> Quan
                 em.emit(op, qargs, cargs)
                 em.barrier(qargs)  # the final re-synthesis never moves pulses across these
         else:
-            raise ValueError(
-                f"to_native got {name!r}, which is neither a stand-in gate "
-                "(rz, sx, sxdg, x, rxx, rzz) nor native; translate the circuit first."
+            raise IonQCircuitError(
+                f"Cannot compile {name!r} to IonQ native gates: it is neither a gate nor a "
+                "measurement, reset or barrier (classical control cannot run on IonQ "
+                "systems). Remove it, or translate the circuit to standard gates first."
             )
     keep = (not em.measures) if exact_end is None else exact_end
     if keep:

@@ -167,3 +167,15 @@ def test_parameterized_circuits_compile_and_bind_to_the_same_unitary(family: str
         assert set(out.count_ops()) <= {"gpi", "gpi2", family}
         values = {a: 0.3, b: -1.1}
         assert_equivalent(out.assign_parameters(values), qc.assign_parameters(values))
+
+
+def test_an_instruction_without_a_native_form_gets_a_clear_error() -> None:
+    from qiskit.circuit import Instruction
+
+    from qiskit_ionq.compiler import to_native
+    from qiskit_ionq.exceptions import IonQCircuitError
+
+    qc = QuantumCircuit(1)
+    qc.append(Instruction("opaque_box", 1, 0, []), [0])
+    with pytest.raises(IonQCircuitError, match="opaque_box"):
+        to_native(qc)
