@@ -40,6 +40,7 @@ from qiskit_ionq.exceptions import (
     IonQAPIError,
     IonQAuthenticationError,
     IonQBackendError,
+    IonQBackendNotFoundError,
     IonQCircuitError,
     IonQClientError,
     IonQCredentialsError,
@@ -214,12 +215,13 @@ def test_bad_shots_as_a_default_option(backend):
 def test_unknown_backend_name(provider):
     with raises_exactly(
         "unknown backend name",
-        QiskitBackendNotFoundError,
+        IonQBackendNotFoundError,  # also Qiskit's QiskitBackendNotFoundError
         "No backend matches criteria.",
         "'ionq_nope'",
         "ionq_qpu.aria-1",
-    ):
+    ) as info:
         provider.get_backend("ionq_nope")
+    assert isinstance(info.value, QiskitBackendNotFoundError)
 
 
 def test_unknown_gateset(provider):
