@@ -16,6 +16,8 @@ from typing import Any, Dict, Iterator, Mapping, Optional
 
 import numpy as np
 
+from .exceptions import IonQJobError
+
 __all__ = ["FlatHistogram", "parse_flat_histogram"]
 
 # Exactly the JSON (RFC 8259, and Python's json module) grammar of a non-empty object whose
@@ -75,10 +77,13 @@ def parse_flat_histogram(text: bytes) -> Optional[FlatHistogram]:
 
     About twice as fast as ``json.loads`` (then :func:`parse_histogram`) on a large
     histogram, and it builds no dictionary. Anything else (nested multi-circuit objects, an
-    empty object, escapes, invalid JSON, a BOM or another encoding, duplicate keys, keys
+    empty object, escapes, invalid JSON, a BOM or another encoding, keys
     beyond int64, values that overflow a float) returns ``None``: the caller then uses
     ``json.loads``, whose result (and errors) this never contradicts. Values are converted by
     ``float()`` exactly as the ``json`` module does.
+
+    Raises:
+        IonQJobError: a key appears twice (``json.loads`` would silently keep the last).
     """
     if not isinstance(text, (bytes, bytearray)) or _FLAT_RE.fullmatch(text) is None:
         return None
@@ -98,5 +103,9 @@ def parse_flat_histogram(text: bytes) -> Optional[FlatHistogram]:
     else:
         duplicated = len(np.unique(keys)) != len(keys)
     if duplicated:
-        return None  # json.loads keeps the last value of a repeated key
+        # json.loads would keep the last value of a repeated key: an outcome's probability
+        # silently lost. Not results anyone should build counts from.
+        raise IonQJobError(
+            "The server sent malformed results: an outcome key appears twice in the histogram."
+        )
     return FlatHistogram(keys, probs, bytes(text))

@@ -22,6 +22,13 @@ from .constants import DEFAULT_API_URL, TOKEN_ENV_VARS, URL_ENV_VARS
 from .credentials import NO_TOKEN_ADVICE, dotenv_credentials
 from .exceptions import IonQAPIError, IonQClientError, IonQCredentialsError
 from .histogram import parse_flat_histogram
+from .options import (
+    check_bool,
+    check_custom_headers,
+    check_retry_policy,
+    check_timeout,
+    check_token,
+)
 
 __all__ = ["IonQClient", "resolve_credentials", "get_user_agent"]
 
@@ -94,22 +101,33 @@ def _wrong_base_url(
     )
 
 
-class _Secret:
-    """Holds the token so that ``repr``/``vars()``/debuggers show ``'***'`` and pickle refuses."""
+class _Secret(str):
+    """Holds the token so that ``repr``/``vars()``/debuggers show ``'***'`` and pickle refuses.
 
-    __slots__ = ("_value",)
+    A ``str`` (empty when there is no token), so that code comparing or formatting
+    ``provider.credentials["token"]`` keeps working, while printing the credentials dict,
+    a traceback's locals or ``vars(provider)`` shows ``'***'``.
+    """
 
-    def __init__(self, value: Optional[str]) -> None:
-        self._value = value
+    __slots__ = ()
+
+    def __new__(cls, value: Optional[str]) -> _Secret:
+        return super().__new__(cls, value or "")
 
     def get(self) -> Optional[str]:
-        return self._value
+        """The token as a plain ``str``, or None."""
+        return str.__str__(self) or None
 
     def __repr__(self) -> str:
-        return "'***'" if self._value else "None"
+        return "'***'" if self else "None"
 
     def __reduce__(self) -> Any:
         raise TypeError("The IonQ API token is never pickled.")
+
+
+def redacted(token: Optional[str]) -> Optional[str]:
+    """``token`` in the redacting wrapper (None stays None): for public attributes."""
+    return _Secret(token) if token else None
 
 
 class IonQClient:
@@ -153,8 +171,9 @@ class IonQClient:
         transport: Optional[Transport] = None,
         api_version: Optional[str] = None,
     ) -> None:
+        check_token(token)  # a bytes/int/list token is refused before str() hides it
         credentials = resolve_credentials(token, url)
-        self._token = _Secret(credentials["token"])
+        self._token = _Secret(check_token(credentials["token"]))
         # The built-in URL (also as the provider passes it on) yields to api_version.
         url_is_default = url in (None, DEFAULT_API_URL) and not any(
             str(os.environ.get(name) or "").strip() for name in URL_ENV_VARS
@@ -162,9 +181,11 @@ class IonQClient:
         self._url, version = resolve_api(
             credentials["url"], api_version, url_is_default=url_is_default
         )
-        self._custom_headers = {str(k): str(v) for k, v in (custom_headers or {}).items()}
+        self._custom_headers = check_custom_headers(custom_headers)
         self._transport = transport or Transport(
-            timeout=timeout, retry_policy=retry_policy, allow_insecure_http=allow_insecure_http
+            timeout=check_timeout(timeout),
+            retry_policy=check_retry_policy(retry_policy),
+            allow_insecure_http=check_bool("allow_insecure_http", allow_insecure_http),
         )
         # Fail at construction, not at the first request, on a URL that cannot be used.
         self._transport.check_url(self.make_path("jobs"), bool(self._token.get()))
@@ -264,7 +285,8 @@ class IonQClient:
             flat = parse_flat_histogram(reply.content)
             if flat is not None:
                 return flat
-        data = reply.json()
+        # Results (flat_arrays): a repeated outcome key is an error, not "last one wins".
+        data = reply.json(unique_keys=flat_arrays)
         if not isinstance(data, expect):
             raise IonQClientError(
                 f"Unexpected response to {reply.method} {reply.path}: expected a JSON "

@@ -14,7 +14,14 @@ from .api.catalogue import UnknownBackendError
 from .constants import TARGET_QUBITS
 from .exceptions import IonQBackendNotFoundError
 from .ionq_backend import IonQBackend, IonQQPUBackend, IonQSimulatorBackend
-from .ionq_client import IonQClient, resolve_credentials
+from .ionq_client import IonQClient, redacted, resolve_credentials
+from .options import (
+    check_bool,
+    check_custom_headers,
+    check_retry_policy,
+    check_timeout,
+    check_token,
+)
 from .version import __version__
 
 __all__ = ["BackendList", "IonQProvider", "resolve_credentials"]
@@ -106,14 +113,18 @@ class IonQProvider:
         allow_insecure_http: bool = False,
         api_version: Optional[str] = None,
     ) -> None:
+        # Options are checked now, not at the first request (which may be minutes of
+        # compilation later); the token is kept only in the client's redacting wrapper.
+        check_token(token)
         self.credentials = resolve_credentials(token, url)
-        self.custom_headers = dict(custom_headers or {})
+        self.credentials["token"] = redacted(check_token(self.credentials["token"]))
+        self.custom_headers = check_custom_headers(custom_headers)
         self.client_options: Dict[str, Any] = {
-            "retry_policy": retry_policy,
-            "allow_insecure_http": allow_insecure_http,
+            "retry_policy": check_retry_policy(retry_policy),
+            "allow_insecure_http": check_bool("allow_insecure_http", allow_insecure_http),
         }
         if timeout is not None:
-            self.client_options["timeout"] = timeout
+            self.client_options["timeout"] = check_timeout(timeout)
         if api_version is not None:
             self.client_options["api_version"] = api_version
         self._client: Optional[IonQClient] = None
@@ -133,6 +144,7 @@ class IonQProvider:
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.credentials = resolve_credentials(None, state["credentials"].get("url"))
+        self.credentials["token"] = redacted(self.credentials["token"])
         self._lock = threading.Lock()
 
     @property

@@ -15,10 +15,10 @@ import platform
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
-from ..exceptions import IonQClientError, IonQRequestTimeoutError
+from ..exceptions import IonQClientError, IonQJobError, IonQRequestTimeoutError
 from ..version import __version__
 from .retry import Failure
 
@@ -89,16 +89,20 @@ def request_bounds(
 
 
 def is_loopback_url(url: str) -> bool:
-    """True when ``url``'s host is loopback: 127.0.0.0/8, ::1 or ``localhost``."""
+    """True when ``url``'s host is a literal loopback address: 127.0.0.0/8 or ::1."""
     return is_loopback_host(urlsplit(url).hostname)
 
 
 @lru_cache(maxsize=64)
 def is_loopback_host(hostname: Optional[str]) -> bool:
-    """True for 127.0.0.0/8, ::1 or ``localhost``; cached, as it is asked on every request."""
+    """True for the literal loopback addresses 127.0.0.0/8 and ::1 (cached: asked on every
+    request).
+
+    Names do not count, ``localhost`` included: a name is whatever the resolver (a hosts
+    file, a VPN's DNS) says it is, and ``*.localhost`` names routinely resolve elsewhere.
+    The token may go over plain http only to this machine, so only an address proves it.
+    """
     host = (hostname or "").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -159,20 +163,51 @@ class Reply:
         """The body as text (JSON is UTF-8, RFC 8259: never guess the encoding)."""
         return self.content.decode("utf-8", "replace")
 
-    def json(self) -> Any:
+    def json(self, unique_keys: bool = False) -> Any:
         """Parse the body as JSON, keeping key order (multi-circuit results rely on it).
 
+        Args:
+            unique_keys: refuse an object that repeats a key (``json.loads`` would silently
+                keep the last value: for results, one outcome's probability lost).
+
         Raises:
-            IonQClientError: the body is not valid JSON (e.g. truncated by a proxy).
+            IonQClientError: the body is not valid JSON (e.g. truncated by a proxy), or
+                nests too deeply to parse.
+            IonQJobError: ``unique_keys`` and a key is repeated.
         """
         try:
+            if unique_keys:
+                return json.loads(self.content, object_pairs_hook=_unique_object)
             return json.loads(self.content)
-        except ValueError:
+        except _DuplicateKey as dup:
+            where = f"{self.method} {self.path}"
+            raise IonQJobError(
+                f"The server sent malformed results for {where}: the key {dup.key!r} appears "
+                "twice in one object, so one of its values would be silently lost."
+            ) from None
+        except (ValueError, RecursionError):
             snippet = " ".join(self.text.split())[:100]
             where = f"{self.method} {self.path} (HTTP {self.status_code})"
             raise IonQClientError(
                 f"The server sent invalid JSON for {where}: {snippet!r}"
             ) from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_object(pairs: Any) -> Dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
 
 
 def network_error(

@@ -253,8 +253,11 @@ def _read_environment(url: str) -> Dict[str, Any]:
     ``.netrc`` is deliberately not read: requests would let a matching entry replace our
     ``Authorization: apiKey`` header with basic auth, and IonQ only understands the API key.
     """
+    # A loopback address never goes through a proxy (whatever NO_PROXY says): the token
+    # would travel to the proxy in clear text for a request meant for this machine.
+    proxies = {} if is_loopback_url(url) else requests.utils.get_environ_proxies(url)
     return {
-        "proxies": requests.utils.get_environ_proxies(url),
+        "proxies": proxies,
         "verify": os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True,
     }
 

@@ -161,8 +161,10 @@ def test_plain_http_to_a_remote_host_is_refused(url, requests_mock):
     [
         ("http://127.0.0.1:8000/v0.3", True),
         ("http://127.9.8.7/v0.3", True),
-        ("http://localhost:1/v0.3", True),
-        ("http://LOCALHOST./v0.3", True),
+        # Names are not proof of "this machine": only literal loopback addresses are.
+        ("http://localhost:1/v0.3", False),
+        ("http://LOCALHOST./v0.3", False),
+        ("http://api.localhost/v0.3", False),
         ("http://[::1]:8080/v0.3", True),
         ("http://128.0.0.1/v0.3", False),
         ("http://localhost.evil.com/v0.3", False),
@@ -173,6 +175,9 @@ def test_loopback_detection(url, loopback):
     assert is_loopback_url(url) is loopback
     if loopback:
         IonQClient(TOKEN, url)  # accepted
+    else:
+        with pytest.raises(IonQCredentialsError, match="plain http"):
+            IonQClient(TOKEN, url)  # the token would leave over plain http
 
 
 @pytest.mark.parametrize("url", ["ftp://api.ionq.co/v0.3", "api.ionq.co/v0.3", "https:///v0.3"])

@@ -222,6 +222,22 @@ def test_eight_threads_share_one_client(server, caplog):
     assert not any("pool is full" in r.getMessage() for r in caplog.records)
 
 
+def test_loopback_urls_never_go_through_a_proxy(server, monkeypatch):
+    # The proxy would see the token in clear text for a request meant for this machine.
+    from reliability.hostile_server import HostileServer, json_reply
+
+    with HostileServer() as proxy:
+        proxy.on("*", ".*", json_reply({"id": "via-proxy", "status": "completed"}))
+        for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+            monkeypatch.setenv(var, f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        server.jobs.append({"id": "j1", "status": "completed", "request": 0, "metadata": None})
+        client = IonQClient(TOKEN, f"http://127.0.0.1:{server.server_address[1]}/v0.3")
+        assert client.retrieve_job("j1")["id"] == "j1"
+        assert proxy.requests == []
+
+
 def test_proxy_environment_is_honoured(server, monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_address[1]}")
     server.jobs.append({"id": "j1", "status": "completed", "request": 0, "metadata": None})

@@ -37,7 +37,6 @@ def test_fast_path_equals_json(text):
     [
         "{}",
         '{"a": {"0": 1.0}}',  # multi-circuit
-        '{"0": 0.5, "0": 0.5}',  # duplicate key: json keeps the last
         '{"-1": 1.0}',
         '{"1.5": 1.0}',
         '{"\\u0031": 1.0}',
@@ -85,3 +84,11 @@ def test_large_random_histogram_is_exact():
     got_keys, got_probs = parse_histogram(flat, 14)
     ref_keys, ref_probs = parse_histogram(data, 14)
     assert np.array_equal(got_keys, ref_keys) and got_probs.tobytes() == ref_probs.tobytes()
+
+
+@pytest.mark.parametrize("text", ['{"0": 0.5, "0": 0.5}', '{"3": 0.25, "1": 0.5, "3": 0.25}'])
+def test_a_repeated_key_is_an_error_not_last_one_wins(text):
+    from qiskit_ionq.exceptions import IonQJobError
+
+    with pytest.raises(IonQJobError, match="appears twice"):
+        parse_flat_histogram(text.encode())
