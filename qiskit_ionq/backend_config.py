@@ -91,6 +91,26 @@ def _native_gate_config(
     return {"name": name, "parameters": params, "qasm_def": f"gate {name}", "coupling_map": pairs}
 
 
+def _qis_gate_configs(
+    basis: Sequence[str], n_qubits: int, coupling: List[List[int]]
+) -> List[Dict[str, Any]]:
+    """GateConfig entries of the QIS basis on a system with restricted connectivity.
+
+    Qiskit 1.x turns a V1 backend into a Target from these entries (a basis gate without one
+    is placed on every qubit tuple, which would hide the coupling map from ``transpile``):
+    one-qubit gates on every qubit, two-qubit gates on the coupling pairs only.
+    """
+    configs = []
+    for gate in target_instructions(basis):
+        pairs = [[q] for q in range(n_qubits)] if gate.num_qubits == 1 else coupling
+        params = [str(p) for p in gate.params]
+        configs.append(
+            {"name": gate.name, "parameters": params, "qasm_def": f"gate {gate.name}",
+             "coupling_map": [list(p) for p in pairs]}
+        )  # fmt: skip
+    return configs
+
+
 # Variable-width gates the serializer accepts but a fixed-width basis cannot name.
 _VARIADIC = {"mcx", "mcp"}
 
@@ -223,6 +243,8 @@ def backend_configuration(
     else:
         basis = _native_basis(target, None if facts is None else facts.native_2q)
     gates = [_native_gate_config(g, n_qubits, coupling) for g in basis if g in _NATIVE_GATE_PARAMS]
+    if coupling is not None and gateset == "qis":
+        gates = _qis_gate_configs(basis, n_qubits, coupling)
     if description is None:
         description = (
             "IonQ ideal/noisy simulator" if simulator else f"IonQ trapped-ion QPU {target}"
