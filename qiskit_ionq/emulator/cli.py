@@ -182,6 +182,8 @@ def main_serve(args: argparse.Namespace) -> int:
             previous[sig] = signal.signal(sig, _on_signal)
     try:
         print(f"qiskit-ionq emulator serving at {emulator.url}", flush=True)
+        # The same jobs, through IonQ API v0.4 (a second line: the first stays parseable).
+        print(f"qiskit-ionq emulator also serves API v0.4 at {emulator.url_for('v0.4')}")
         while not stop.wait(0.5):  # a timed wait keeps the main thread responsive
             pass
     except KeyboardInterrupt:
