@@ -290,12 +290,15 @@ def make_target(
 
     target = Target(description=description or None, num_qubits=num_qubits)
     pairs = None if coupling is None else {(int(a), int(b)): None for a, b in coupling}
+    # With a coupling map every instruction names its qubits (no global ones): layout passes
+    # of some Qiskit lines (0.46's VF2Layout) cannot mix global and per-pair instructions.
+    singles = None if pairs is None else {(q,): None for q in range(num_qubits)}
     for inst in instructions:
-        if pairs is not None and inst.num_qubits == 2:
-            target.add_instruction(inst, dict(pairs))
-        else:
+        if pairs is None or singles is None:
             target.add_instruction(inst, None)
-    target.add_instruction(Measure(), None)
+        else:
+            target.add_instruction(inst, dict(pairs if inst.num_qubits == 2 else singles))
+    target.add_instruction(Measure(), None if singles is None else dict(singles))
     return target
 
 
