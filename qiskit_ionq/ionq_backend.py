@@ -488,6 +488,21 @@ class IonQBackend(_BackendBase):
         )
         return estimate_for(self.client, payload, circs)
 
+    def supported_error_mitigations(self) -> Optional[List[str]]:
+        """The error mitigations the API lists for this backend (``GET /backends``, v0.4).
+
+        ``None`` when the API does not say (v0.3, or the catalogue is unreachable): then
+        nothing is checked before submit and IonQ decides. Read from the client's cached
+        catalogue, so asking costs no request after the first.
+        """
+        catalogue = getattr(self.client, "catalogue", None)
+        try:
+            entry = catalogue.entry(self.api_target) if catalogue is not None else None
+        except Exception:  # a probe: the run itself reports real connection problems
+            return None
+        listed = None if entry is None else entry.get("supported_error_mitigations")
+        return [str(m) for m in listed] if isinstance(listed, list) else None
+
     def session(
         self,
         session_id: Optional[str] = None,

@@ -368,7 +368,7 @@ class IonQJob(_JobBase):
             )
         if data.get("type") == QASM3_JOB_TYPE or (wants_memory and self._has_api_shots(data)):
             with bounded_wait(self._job_id, timeout, deadline):
-                result = self._shots_result(data)
+                result = self._shots_result(data, memory=wants_memory)
         else:
             with bounded_wait(self._job_id, timeout, deadline, results_size_bound(data)):
                 # A flat histogram is parsed from the JSON text straight into arrays.
@@ -395,7 +395,7 @@ class IonQJob(_JobBase):
         noise_model = (data.get("noise") or {}).get("model") or "ideal"
         return not (data.get("target") == "simulator" and noise_model == "ideal")
 
-    def _shots_result(self, data: Dict[str, Any]) -> IonQResult:
+    def _shots_result(self, data: Dict[str, Any], memory: bool = False) -> IonQResult:
         require_feature(self._client, "shots", "Per-shot results")
         payload = self._client.adapter.get_shots(str(self._job_id), data)
         metadata = data.get("metadata") or {}
@@ -408,15 +408,19 @@ class IonQJob(_JobBase):
         if header is None:
             header = default_header(width, width)
         qasm3 = data.get("type") == QASM3_JOB_TYPE
+        meas_map = None if qasm3 else self._single_meas_map(data)
+        if meas_map is None and not qasm3:
+            meas_map = header.get("meas_mapped")  # retrieved v0.4 job: it rides in the header
         experiment, report = shots_experiment(
             payload,
-            header=header,
+            header=_without_meas_map(header),
             qasm3=qasm3,
-            meas_map=None if qasm3 else self._single_meas_map(data),
+            meas_map=meas_map,
             num_qubits=width,
             seed=_seed(metadata.get("sampler_seed")),
         )
         experiment.header = {**experiment.header, "leakage": report.to_dict()}
+        experiment.memory_requested = memory  # data.memory only when the run asked for it
         self._leakage = [report]
         if report.leaked_shots:
             logger.info(
@@ -439,8 +443,8 @@ class IonQJob(_JobBase):
         ``memory=True`` on API v0.4); empty before.
         """
         if not self._leakage and self._job_id is not None:
-            data = self._job_data or {}
-            if data.get("type") == QASM3_JOB_TYPE or self._passed_args.get("memory"):
+            kind = (self._body or self._job_data or self._refresh()).get("type")
+            if kind == QASM3_JOB_TYPE or self._passed_args.get("memory"):
                 self.result()
         return list(self._leakage)
 

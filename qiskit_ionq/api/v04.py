@@ -40,6 +40,7 @@ from urllib.parse import quote
 from ..exceptions import IonQAPIError, IonQClientError
 from .adapter import BaseAdapter, job_segment, listed_ids, not_found, qpu_name
 from .jobview import epoch_seconds
+from .v04_features import V04_FEATURES, V04FeatureRoutes
 
 __all__ = ["V04Adapter", "v04_body"]
 
@@ -87,11 +88,13 @@ def v04_body(body: Mapping[str, Any]) -> Dict[str, Any]:
     return out
 
 
-class V04Adapter(BaseAdapter):
+class V04Adapter(V04FeatureRoutes, BaseAdapter):
     """The routes of IonQ API v0.4 (see the module docstring for what is mapped)."""
 
     version = "v0.4"
-    CAPABILITIES: FrozenSet[str] = frozenset({"whoami", "health", "backend_details"})
+    CAPABILITIES: FrozenSet[str] = frozenset(
+        {"whoami", "health", "backend_details", *V04_FEATURES}
+    )  # V04_FEATURES: qasm3, shots, dry runs, cost, sessions... (.v04_features)
 
     # -- mappings -------------------------------------------------------------------------
     def create_body(self, job: Any) -> Any:

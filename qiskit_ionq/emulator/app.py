@@ -34,6 +34,7 @@ from .security import AccessPolicy
 from .server import Api
 from .stats import Stats
 from .store import JobStore, MemoryStore, open_store
+from .v04_jobs import FeatureSettings, FeatureSimulator
 
 if TYPE_CHECKING:  # for the annotation of provider() only: the server never imports the client
     from qiskit_ionq.ionq_provider import IonQProvider
@@ -168,6 +169,9 @@ class IonQEmulator:
         self.get_wait = get_wait
         self._job_warnings = list(job_warnings or [])
         self._simulator = simulator
+        #: Switches of the v0.4-only features (leakage rate and leaking systems, feed-forward,
+        #: estimate body shape, cost unit); a live object: changes apply to new jobs.
+        self.v04_settings = FeatureSettings()
         #: The version :attr:`url` (and so :meth:`provider`) points at; both are served.
         self.api_version = api_version
         self.faults = FaultInjector(seed)
@@ -199,7 +203,10 @@ class IonQEmulator:
                 store: JobStore = self._memory_store
             else:
                 store = open_store(self._store_arg)
-            simulator = self._simulator or importlib.import_module(f"{__package__}.simulator")
+            simulator = FeatureSimulator(
+                self._simulator or importlib.import_module(f"{__package__}.simulator"),
+                self.v04_settings,
+            )  # OpenQASM 3 jobs and dry runs beside the JSON-circuit simulator
             manager = JobManager(
                 store,
                 simulator,
@@ -212,6 +219,7 @@ class IonQEmulator:
             )
             manager.job_warnings = self._job_warnings
             api = Api(manager, Catalog(), self.faults, self._stats, self.access)
+            api.v04.features.settings = self.v04_settings
             api.on_reset = self.reset
             server_class = EmulatorHTTPServer6 if ":" in self._host else EmulatorHTTPServer
             try:

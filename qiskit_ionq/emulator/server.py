@@ -251,6 +251,7 @@ class Api:
             ("/whoami", "/whoami", {"GET": v4.whoami}, KEY),
             ("/health", "/health", {"GET": v4.health}, PUBLIC),
         ]
+        table_v04 = v4.features.routes(job) + table_v04  # cost, shots, artifacts, sessions
         self._routes = [
             (re.compile(re.escape(prefix) + pattern + "$"), template, handlers, auth)
             for prefix, routes in ((API_PREFIX, table), (V04_PREFIX, table_v04))

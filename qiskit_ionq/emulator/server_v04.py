@@ -14,7 +14,8 @@ from typing import Any, Dict, List, Optional
 from . import v04
 from .jobs import STATUSES, RequestError, results_source
 from .results_cache import FileBody
-from .server import Api, ApiError, Query, Response, _int_param, _single, json_response
+from .server import Api, ApiError, Query, Response, _int_param, _single
+from .server_v04_features import V04Features
 
 
 class V04Handlers:
@@ -22,6 +23,8 @@ class V04Handlers:
 
     def __init__(self, api: Api) -> None:
         self.api = api
+        # v0.4-only features (OpenQASM 3, dry runs, shots, cost, sessions): their own module.
+        self.features = V04Features(api)
 
     @staticmethod
     def _error(status: int, message: str) -> Exception:
@@ -29,16 +32,12 @@ class V04Handlers:
 
     # ----------------------------------------------------------------- jobs
     def create_job(self, body: Any, owner: Optional[str], **_: Any) -> Response:
-        """``POST /jobs`` -> 201 ``{"id", "status", "session_id"}``."""
-        try:
-            record = self.api.manager.create(v04.to_stored_body(body), owner=owner)
-        except RequestError as exc:
-            raise self._error(400, str(exc)) from None
-        self.api.stats.job_created(record)
-        return json_response(v04.created(record), 201)
+        """``POST /jobs`` -> 201 ``{"id", "status", "session_id"}`` (.server_v04_features)."""
+        return self.features.create_job(body, v04.to_stored_body, owner=owner)
 
     def list_jobs(self, query: Query, body: Any, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``GET /jobs``: v0.4 entries; ``next`` is always present (``null`` at the end)."""
+        query = self.features.session_query(query, owner)
         status = _single(query, "status")
         if status == "started":
             query = {**query, "status": ["running"]}
@@ -48,11 +47,13 @@ class V04Handlers:
         if ids:
             query = {**query, "id": ids}
         records, cursor = self.api.list_page(query, body, owner)
-        return {"jobs": [v04.render_list_entry(r) for r in records], "next": cursor}
+        entries = [self.features.decorate(v04.render_list_entry(r), r) for r in records]
+        return {"jobs": entries, "next": cursor}
 
     def get_job(self, job_id: str, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``GET /jobs/{id}``: the v0.4 job object."""
-        return v04.render_job(self.api._job(job_id, owner))
+        record = self.api._job(job_id, owner)
+        return self.features.decorate(v04.render_job(record), record)
 
     def cancel_job(self, job_id: str, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``PUT /jobs/{id}/status/cancel``."""
@@ -64,6 +65,8 @@ class V04Handlers:
     def results(self, job_id: str, query: Query, owner: Optional[str], **_: Any) -> Response:
         """``GET /jobs/{id}/results/probabilities[/aggregated]``: 404 until completed."""
         sharpen = self.api.sharpen_param(query)
+        aggregation = self.features.aggregation(query)  # v0.4: aggregation=average|voting
+        sharpen = sharpen if aggregation is None else aggregation
         record = self.api._job(job_id, owner, full=True)
         if record["status"] != "completed":
             raise self._error(
