@@ -116,8 +116,9 @@ _VARIADIC = {"mcx", "mcp"}
 
 
 def _native_basis(target: str, native_2q: Optional[str] = None) -> List[str]:
-    # Fact sheet 4.5: MS is the Aria/Harmony-class entangler, ZZ the Forte-class one; the
-    # simulator accepts both. The API's catalogue (`native_2q`) wins over the name rule.
+    # docs/reference/ionq-api.md §4.5: MS is the Aria/Harmony-class entangler, ZZ the
+    # Forte-class one; the simulator accepts both. The API's catalogue (`native_2q`) wins
+    # over the name rule.
     if native_2q in ("ms", "zz"):
         return ["gpi", "gpi2", native_2q, "measure"]
     if target.startswith(("qpu.forte", "qpu.tempo")):
@@ -176,7 +177,7 @@ class Calibration:
 
     @property
     def target(self) -> Optional[str]:
-        # Fact sheet 2.10 / 8.15: doc renderings disagree between "backend" and "target".
+        # ionq-api.md §2.10 / 8.15: doc renderings disagree between "backend" and "target".
         return self._data.get("backend", self._data.get("target"))
 
     @property

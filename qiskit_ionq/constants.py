@@ -59,7 +59,7 @@ class ErrorMitigation(enum.Enum):
     NO_DEBIASING = {"debias": False}
 
 
-# Qubits per target (fact sheet section 3.7). "simulator" is IonQ's ideal simulator.
+# Qubits per target (docs/reference/ionq-api.md §3.7). "simulator" is IonQ's ideal simulator.
 TARGET_QUBITS: Mapping[str, int] = MappingProxyType(
     {
         "simulator": 29,
@@ -71,7 +71,7 @@ TARGET_QUBITS: Mapping[str, int] = MappingProxyType(
         "qpu.forte-enterprise-1": 36,
     }
 )
-# Noise models of the cloud simulator (fact sheet section 3.5) and their qubit ceilings.
+# Noise models of the cloud simulator (ionq-api.md §3.5) and their qubit ceilings.
 NOISE_MODEL_QUBITS: Mapping[str, int] = MappingProxyType(
     {
         "ideal": 29,
@@ -89,15 +89,15 @@ NOISE_MODELS = tuple(NOISE_MODEL_QUBITS)
 MIN_SHOTS = 1
 MAX_SHOTS = 1_000_000
 
-# Metadata limits (fact sheet 3.4): we enforce the documented 10 keys, 40-char key names and
+# Metadata limits (ionq-api.md §3.4): we enforce the documented 10 keys, 40-char key names and
 # 40,000-char values. The older "400 chars" is an outdated example (qiskit-ionq dropped that
 # check in 0.4.7 when the server limit was raised).
 METADATA_MAX_KEYS = 10
 METADATA_MAX_KEY_LENGTH = 40
 METADATA_MAX_VALUE_LENGTH = 40_000
 
-# HTTP statuses worth retrying (spec section 9). 409 only on GET (Cloudflare's DNS error).
-# 500 is deliberately absent: spec section 9 treats it as a real server error to report.
+# HTTP statuses worth retrying (ionq-api.md §7.3). 409 only on GET (Cloudflare's DNS error).
+# 500 is deliberately absent: ionq-api.md §7.3 treats it as a real server error to report.
 RETRIABLE_STATUS_CODES = frozenset({429, 502, 503, 504, *range(520, 530)})
 RETRIABLE_GET_ONLY_STATUS_CODES = frozenset({409})
 
@@ -108,7 +108,7 @@ SUBMISSION_ID_KEY = "qiskit_ionq_submission_id"
 def get_n_qubits(backend_name: str, fallback: int = 100) -> int:
     """Qubits of a target named like ``ionq_qpu.aria-1``, ``qpu.forte-1`` or ``simulator``.
 
-    A static table (fact sheet 3.7): answering needs no request, so it can never hang.
+    A static table (ionq-api.md §3.7): answering needs no request, so it can never hang.
     """
     name = str(backend_name)
     name = name[len("ionq_") :] if name.startswith("ionq_") else name

@@ -2,9 +2,10 @@
 
 The IonQ API returns, per circuit, a flat JSON object whose keys are the decimal integer value
 of the WHOLE qubit register (bit k = qubit k, little-endian) and whose values are
-probabilities (API fact sheet 6.1-6.3). This module is the numeric half of turning that into
-Qiskit results: steps 1-3 of the pipeline that :func:`qiskit_ionq.results.build_experiment`
-chains, all whole-array operations on integer outcomes.
+probabilities (docs/reference/ionq-api.md §6.1-6.3). This module is the numeric half of
+turning that into Qiskit results: steps 1-3 of the pipeline that
+:func:`qiskit_ionq.results.build_experiment` chains, all whole-array operations on integer
+outcomes.
 
 1. :func:`parse_histogram` turns the JSON object into two arrays, once, and validates them.
 2. The measurement map (``registers.meas_mapped``: clbit j <- qubit ``meas_map[j]``) is
@@ -357,7 +358,7 @@ def map_output(
 
     Returns:
         ``{clbit value: summed probability}``. An empty ``clbits`` gives ``{}``: a circuit
-        without classical bits has no counts (qiskit-ionq's behaviour, fact sheet 6.5, and
+        without classical bits has no counts (qiskit-ionq's behaviour, ionq-api.md §6.5, and
         what Qiskit's own simulators report).
     """
     meas_map = _check_meas_map(clbits, num_qubits)
@@ -493,8 +494,9 @@ def round_counts(probs: np.ndarray, shots: int) -> np.ndarray:
 
     Largest-remainder (Hamilton) apportionment of ``p * shots``: floor everything, then give
     the missing shots to the largest fractional parts. Plain ``round(p * shots)`` (the older
-    clients' rule) can sum to more or less than ``shots``; spec section 7 forbids that. Ties
-    go to the earlier outcome, so the result is deterministic.
+    clients' rule) can sum to more or less than ``shots``; the results contract
+    (docs/guides/results.md) forbids that. Ties go to the earlier outcome, so the result is
+    deterministic.
 
     Args:
         probs: probabilities of the distinct outcomes (normalized here, since vendor values

@@ -44,7 +44,7 @@ def resolve_credentials(token: Optional[str] = None, url: Optional[str] = None) 
 
     Token: ``token``, else ``QISKIT_IONQ_API_TOKEN``, ``IONQ_API_KEY``, ``IONQ_API_TOKEN``.
     URL: ``url``, else ``QISKIT_IONQ_API_URL``, ``IONQ_API_URL``, else the production URL
-    (fact sheet section 1.1). Each variable is looked up first in a ``.env`` file in the
+    (docs/reference/ionq-api.md §1.1). Each variable is looked up first in a ``.env`` file in the
     working directory (dotenv syntax, read with python-dotenv, as the rest of the ecosystem
     does), then in the process environment. Blank values count as absent; surrounding
     whitespace (a token pasted with its newline) is stripped.
@@ -245,7 +245,7 @@ class IonQClient:
     def _headers(self, token: Optional[str]) -> Dict[str, str]:
         headers = {k: v for k, v in self._custom_headers.items() if k.lower() not in _OUR_HEADERS}
         # Content-Type on every request, bodiless ones included, as qiskit and Cirq do
-        # (fact sheet 1.3).
+        # (ionq-api.md §1.3).
         headers["Content-Type"] = "application/json"
         headers["User-Agent"] = get_user_agent()
         if token:
@@ -253,7 +253,7 @@ class IonQClient:
         return headers
 
     def make_path(self, *parts: Any) -> str:
-        """``<base url without one trailing "/">/<part>/<part>...`` (fact sheet 1.1)."""
+        """``<base url without one trailing "/">/<part>/<part>...`` (ionq-api.md §1.1)."""
         base = self._url[:-1] if self._url.endswith("/") else self._url
         return "/".join([base, *(str(part) for part in parts)])
 

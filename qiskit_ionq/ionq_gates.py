@@ -1,7 +1,7 @@
 """IonQ native gates as Qiskit gates: GPI, GPI2, MS (Aria class) and ZZ (Forte class).
 
 Phases and angles are in *turns* (1 turn = 2*pi radians), as the IonQ API takes them.
-Matrices follow ``ionq-api-v0.3.md`` section 4.5, written in Qiskit's little-endian order
+Matrices follow ``docs/reference/ionq-api.md`` §4.5, written in Qiskit's little-endian order
 (the first qarg is the least significant bit of the basis index).
 
 Every gate has a ``definition`` in standard gates equal to its matrix, global phase included,

@@ -525,7 +525,7 @@ class IonQJob(_JobBase):
         if multi:
             # Pair histograms with circuits by child id, in the parent's `children` order:
             # relying on the JSON key order (as older clients did) silently scrambles results
-            # if anything between the server and us reorders keys (fact sheet 7.5).
+            # if anything between the server and us reorders keys (docs/reference/ionq-api.md §7.5).
             ids = children or list(raw)
             missing = [c for c in ids if not isinstance(raw.get(c), dict)]
             if missing:
@@ -592,7 +592,7 @@ class IonQJob(_JobBase):
         if self._body is not None and "circuits" in self._body.get("input", {}):
             entries = self._body["input"]["circuits"]
             return [(e.get("registers") or {}).get("meas_mapped") for e in entries]
-        # Retrieved job: each child carries its own registers (fact sheet 5.3).
+        # Retrieved job: each child carries its own registers (ionq-api.md §5.3).
         return [(child.get("registers") or {}).get("meas_mapped") for child in self._child_data()]
 
     def get_counts(self, circuit: Any = None) -> Any:

@@ -2,10 +2,10 @@
 
 The IonQ API returns, per circuit, a flat JSON object whose keys are the decimal integer value
 of the WHOLE qubit register (bit k = qubit k, little-endian) and whose values are
-probabilities (API fact sheet 6.1-6.3). Qiskit users expect counts keyed by classical bits,
-formatted like every Qiskit backend formats them (``format_counts_memory``): a binary string
-of ``memory_slots`` characters, classical bit 0 right-most, with a space between classical
-registers. The translation takes four vectorized steps:
+probabilities (docs/reference/ionq-api.md §6.1-6.3). Qiskit users expect counts keyed by
+classical bits, formatted like every Qiskit backend formats them (``format_counts_memory``):
+a binary string of ``memory_slots`` characters, classical bit 0 right-most, with a space
+between classical registers. The translation takes four vectorized steps:
 
 1. to 3. Parse the histogram, apply the measurement map, and turn probabilities into counts
    that sum to exactly ``shots``. That is integer/array arithmetic that knows nothing of
@@ -330,7 +330,7 @@ def _resolve_layout(
     full = dict(header)
     slots = full.get("memory_slots")
     if meas_map is None:
-        # No registers echoed (the server may not return them, fact sheet 3.3): Qiskit
+        # No registers echoed (the server may not return them, ionq-api.md §3.3): Qiskit
         # clients default to range(qubits), cut or padded to the header's clbit count.
         width = num_qubits if slots is None else int(slots)
         resolved = [j if j < num_qubits else None for j in range(width)]

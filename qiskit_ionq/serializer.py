@@ -321,7 +321,7 @@ def build_job_payload(
     extra_query_params: Optional[Mapping[str, Any]] = None,
     ionq_compiler_synthesis: bool = False,
 ) -> JobPayload:
-    """Build the POST /jobs body (fact sheet §3) for one circuit or a multi-circuit job.
+    """Build the POST /jobs body (ionq-api.md §3) for one circuit or a multi-circuit job.
 
     Args:
         circuits: one circuit, or a list (a list of one gives a single-circuit body).

@@ -14,7 +14,7 @@ The phase gate family (``p``, ``cp``, ``mcp``) is sent as ``rz`` gates plus a co
 phase on the controls, never as the undocumented ``z`` with ``rotation``: see
 :func:`emit_multi_controlled_phase` for the construction and why it is exact.
 
-Wire format (``ionq-api-v0.3.md`` §4): QIS gates always carry ``targets`` (a list), carry
+Wire format (``docs/reference/ionq-api.md`` §4): QIS gates always carry ``targets`` (a list), carry
 ``controls`` (a list) only when controlled, and ``rotation`` in radians; native gates carry
 phases and angles in turns. Every number goes through ``float()`` so the JSON never holds a
 numpy scalar or a Qiskit parameter object.
@@ -49,7 +49,7 @@ __all__ = [
 Gate = Dict[str, Any]
 Emitter = Callable[[Any, List[int], List[Gate]], None]
 
-# The API allows "up to seven" controls on any QIS gate except swap (fact sheet §4.1).
+# The API allows "up to seven" controls on any QIS gate except swap (ionq-api.md §4.1).
 MAX_CONTROLS = 7
 
 # Base gates a (multi-)controlled Qiskit gate may have, and their QIS name. `p` is special:
@@ -180,7 +180,7 @@ def emit_multi_controlled_phase(
 
     Why not ``{"gate": "z", "rotation": lam}`` as the original client sent? The API documents
     ``z`` as a plain Pauli and ``rotation`` only for rx/ry/rz, so what the server does with a
-    rotation on ``z`` is unknown (fact sheet §8 item 8). We only use documented gates:
+    rotation on ``z`` is unknown (ionq-api.md §8.8). We only use documented gates:
 
     * ``p(lam) = e^{i lam/2} rz(lam)``: uncontrolled, ``rz`` is exact up to global phase.
     * Controlled, the factor ``e^{i lam/2}`` is no longer global: it appears exactly when every
@@ -345,7 +345,7 @@ def _terms_commute(paulis: Any) -> bool:
 
 
 def pauliexp_gate(op: Any, qubits: List[int], ionq_compiler_synthesis: bool) -> Gate:
-    """Encode a ``PauliEvolutionGate`` as the API's ``pauliexp`` (fact sheet §4.4).
+    """Encode a ``PauliEvolutionGate`` as the API's ``pauliexp`` (ionq-api.md §4.4).
 
     Qiskit's gate is ``exp(-i t H)`` with ``H = sum_k c_k P_k``, exactly the API's meaning.
     Qiskit Pauli labels are little-endian (rightmost character = the gate's first qubit) and

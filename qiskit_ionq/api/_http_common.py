@@ -111,7 +111,7 @@ def is_loopback_host(hostname: Optional[str]) -> bool:
 
 @lru_cache(maxsize=1)
 def get_user_agent() -> str:
-    """``qiskit-ionq/<ver> (qiskit/<ver>) os/<system> (python/<ver>)`` (fact sheet 1.3).
+    """``qiskit-ionq/<ver> (qiskit/<ver>) os/<system> (python/<ver>)`` (ionq-api.md §1.3).
 
     Below Qiskit 1.0 the middle part is ``(qiskit-terra/<ver>)``, as earlier releases sent
     it. Which one applies is the compat layer's business, not the transport's.

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 # Methods whose repetition cannot create anything new. Cancel is a PUT and delete a DELETE
-# (fact sheet section 2.4, 2.6); only POST /jobs creates (section 2.1).
+# (docs/reference/ionq-api.md §2.4, 2.6); only POST /jobs creates (§2.1).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 #: Answers that a gateway gives when IT gave up waiting on the origin: the origin may still be
@@ -80,7 +80,7 @@ class RetryPolicy:
 
     The defaults keep a transient outage (a CDN 502, a 429 with ``Retry-After``) invisible
     while guaranteeing that no call hangs: unlike qiskit-ionq 0.5.x, which retried GETs
-    forever (fact sheet section 7.4, 7.5 "Hangs"), every call is bounded in attempts AND time.
+    forever (ionq-api.md §7.4, 7.5 "Hangs"), every call is bounded in attempts AND time.
 
     Attributes:
         max_attempts: attempts per request, the first included.
@@ -92,12 +92,12 @@ class RetryPolicy:
             read) timeout, so a call lasts at most about ``total_timeout`` + one timeout.
         jitter: ``"full"`` (uniform in [0, ceiling], AWS "full jitter"), ``"decorrelated"``
             (uniform in [base, 3 * previous], capped) or ``"none"``.
-        retriable_statuses: statuses retried on every method (spec section 9).
+        retriable_statuses: statuses retried on every method (ionq-api.md §7.3).
         idempotent_statuses: statuses retried on idempotent methods only (GET, PUT, DELETE):
             IonQ's 500s on reads are usually transient, but a 500 on ``POST /jobs`` may come
             after the job was stored, so it goes to reconciliation instead.
         get_only_statuses: statuses retried on GET only: 409 is Cloudflare's DNS-error page
-            (fact sheet section 7.3) but a genuine conflict on a write.
+            (ionq-api.md §7.3) but a genuine conflict on a write.
         reconcile_delay: seconds to wait after an ambiguous POST before listing jobs, so a
             server still finishing that request has stored the job before we look.
         reconcile_timeout: how long to keep looking for a job whose creation request may
@@ -154,7 +154,7 @@ class RetryPolicy:
         status = int(outcome)
         if status == 429:
             # "Too many requests" means the request was refused, not processed: a POST
-            # can be repeated as it is (fact sheet section 1.5).
+            # can be repeated as it is (ionq-api.md §1.5).
             return Action.RETRY
         if idempotent and (
             status in self.retriable_statuses
@@ -163,8 +163,8 @@ class RetryPolicy:
         ):
             return Action.RETRY
         if not idempotent and 500 <= status <= 599:
-            # A 5xx (or a CDN's 52x) on create may come after the job was stored (fact sheet
-            # section 7.5 "Duplicates"): only a look at the job list can tell.
+            # A 5xx (or a CDN's 52x) on create may come after the job was stored
+            # (ionq-api.md §7.5 "Duplicates"): only a look at the job list can tell.
             return Action.RECONCILE
         return Action.FAIL
 

@@ -62,8 +62,8 @@ __all__ = ["JobsClient", "SelfEncodingBody", "find_submission", "submit_exactly_
 logger = logging.getLogger("qiskit_ionq")
 
 # How far before our first POST the job list must reach to prove absence. The server stamps
-# `request` when it receives the job (fact sheet 5.2); we compare on the server's own clock
-# (its Date header) when it sends one, else on ours with room for clock skew.
+# `request` when it receives the job (docs/reference/ionq-api.md §5.2); we compare on the
+# server's own clock (its Date header) when it sends one, else on ours with room for clock skew.
 _SERVER_CLOCK_SLACK = 60.0
 _LOCAL_CLOCK_SLACK = 300.0
 
@@ -406,12 +406,12 @@ def _created(reply: Reply) -> Optional[Dict[str, Any]]:
 def _submission_id(job: Any) -> Optional[str]:
     if not isinstance(job, Mapping):
         return None
-    metadata = job.get("metadata")  # may be null (spec section 4)
+    metadata = job.get("metadata")  # may be null (ionq-api.md §9.2)
     return metadata.get(SUBMISSION_ID_KEY) if isinstance(metadata, Mapping) else None
 
 
 def _requested(job: Mapping[str, Any]) -> float:
-    """When the server received the job (epoch seconds, fact sheet 5.2); +inf if unknown."""
+    """When the server received the job (epoch seconds, ionq-api.md §5.2); +inf if unknown."""
     try:
         return float(job["request"])
     except (KeyError, TypeError, ValueError):

@@ -70,10 +70,10 @@ __all__ = [
 logger = logging.getLogger("qiskit_ionq")
 
 Timeout = Union[float, Tuple[float, float]]
-#: (connect, read) seconds. qiskit-ionq used 30 s per request (fact sheet section 1.3); a
+#: (connect, read) seconds. qiskit-ionq used 30 s per request (docs/reference/ionq-api.md §1.3); a
 #: short connect timeout makes an unreachable host fail fast instead of after 30 s.
 DEFAULT_TIMEOUT: Tuple[float, float] = (5.0, 30.0)
-#: GET /backends is an optional probe (qiskit used 5 s, fact sheet section 1.3, 2.9).
+#: GET /backends is an optional probe (qiskit used 5 s, ionq-api.md §1.3, 2.9).
 PROBE_TIMEOUT: Tuple[float, float] = (3.05, 5.0)
 #: Connections kept per host: at least the 8 threads a notebook may submit from.
 POOL_MAXSIZE = 16
@@ -199,10 +199,10 @@ def _describe(exc: BaseException, secrets: Sequence[str]) -> str:
 class _NoCookies(RequestsCookieJar):
     """A cookie jar that keeps nothing.
 
-    The API authenticates with the ``Authorization`` header and sets no cookies (fact sheet
-    1.3), so a cookie could only come from a proxy or CDN, and must not ride along on later
-    requests. Not storing any also skips the jar's lock, which every response took and
-    concurrent threads contended for.
+    The API authenticates with the ``Authorization`` header and sets no cookies
+    (docs/reference/ionq-api.md §1.3), so a cookie could only come from a proxy or CDN, and
+    must not ride along on later requests. Not storing any also skips the jar's lock, which
+    every response took and concurrent threads contended for.
     """
 
     def extract_cookies(self, response: Any, request: Any) -> None:
@@ -533,7 +533,7 @@ class Transport:
         headers) is then neither ``__cause__`` nor ``__context__`` of what the user sees."""
         logger.debug("%s %s (attempt %d)", method, path, attempt)
         try:
-            # The API never redirects (fact sheet 1.4); following one would turn a POST into
+            # The API never redirects (ionq-api.md §1.4); following one would turn a POST into
             # a GET and could carry the request to an unexpected host.
             #
             # Session.send of a PreparedRequest (requests' documented "prepared requests"

@@ -1,6 +1,6 @@
 """A local emulator of the IonQ REST API (v0.3 and v0.4), with a real simulator inside.
 
-The offline default for demos, examples and tests (spec section 10)::
+The offline default for demos, examples and tests (docs/guides/emulator-testing.md)::
 
     from qiskit_ionq.emulator import IonQEmulator
 

@@ -1,6 +1,6 @@
 """Static facts the emulator serves: the backend list and QPU characterizations.
 
-Fact sheet sections 2.9-2.11 and 3.7. Numbers are plausible per-system values (public IonQ
+docs/reference/ionq-api.md §§2.9-2.11 and 3.7. Numbers are plausible per-system values (public IonQ
 figures, rounded); they exist so that clients can size backends and build calibration
 objects, not to model any particular day. Characterization ids are deterministic (UUID v5 of
 backend and date) so that a restarted emulator serves the same ids.
@@ -15,7 +15,7 @@ from functools import cache
 from itertools import combinations
 from typing import Any, Dict, List, Optional, Tuple
 
-# Qubits per target (section 3.7): ideal simulator 29, Harmony 11, Aria 25, Forte 36.
+# Qubits per target (§3.7): ideal simulator 29, Harmony 11, Aria 25, Forte 36.
 TARGET_QUBITS: Dict[str, int] = {
     "simulator": 29,
     "qpu.harmony": 11,
@@ -32,10 +32,10 @@ RESTRICTED: Dict[str, List[List[int]]] = {
     "qpu.tempo-1": [sorted((q, (q + 1) % 12)) for q in range(12)],
 }
 # Targets accepted on POST /jobs: the listed backends plus bare "qpu", which qiskit >= 0.5.5
-# and Cirq send (section 8.12). We treat it as "any QPU" and do not list it as a backend.
+# and Cirq send (§8.12). We treat it as "any QPU" and do not list it as a backend.
 JOB_TARGETS = frozenset({*TARGET_QUBITS, "qpu"})
 
-# Average queue times (ms, section 8.13: the sample values only make sense as milliseconds).
+# Average queue times (ms, §8.13: the sample values only make sense as milliseconds).
 _QUEUE_MS = {
     "simulator": 0,
     "qpu.harmony": 722_980_302,
@@ -97,7 +97,7 @@ class Catalog:
         self._history: Dict[str, List[Dict[str, Any]]] = {}
         for backend in TARGET_QUBITS:
             if backend == "simulator":
-                continue  # simulators have no characterization (section 2.10)
+                continue  # simulators have no characterization (§2.10)
             entries = [
                 self._characterization(backend, today - day * 86400) for day in range(HISTORY_DAYS)
             ]  # newest first
@@ -106,7 +106,7 @@ class Catalog:
 
     @staticmethod
     def _characterization(backend: str, date: int) -> Dict[str, Any]:
-        """Build one characterization object (section 2.10 field list)."""
+        """Build one characterization object (§2.10 field list)."""
         (f1q, f2q, spam, spam_err, spam_median), timing = _FAMILY[_family(backend)]
         qubits = TARGET_QUBITS[backend]
         # Tiny day-to-day wobble so the history is not flat, deterministic per date.
@@ -128,7 +128,7 @@ class Catalog:
         }
 
     def backends(self) -> List[Dict[str, Any]]:
-        """``GET /backends``: a bare array of backend entries (section 2.9)."""
+        """``GET /backends``: a bare array of backend entries (§2.9)."""
         entries = []
         for backend, qubits in TARGET_QUBITS.items():
             entry: Dict[str, Any] = {
@@ -140,7 +140,7 @@ class Catalog:
                 "degraded": False,
             }
             if backend in self._history:
-                # Written without the version prefix, as the real API does (section 1.1).
+                # Written without the version prefix, as the real API does (§1.1).
                 entry["characterization_url"] = (
                     f"/characterizations/{self._history[backend][0]['id']}"
                 )
@@ -169,14 +169,14 @@ class Catalog:
 
         Args:
             backend: QPU name.
-            start_ms: earliest date, epoch milliseconds (section 2.10 uses ms here).
+            start_ms: earliest date, epoch milliseconds (§2.10 uses ms here).
             end_ms: latest date, epoch milliseconds.
             limit: page size, 1-10.
             page: 1-based page number.
 
         Returns:
-            ``{"characterizations": [...], "pages": <pages after this one>}`` (the fact sheet
-            describes ``pages`` as the remaining pages), or ``None`` for an unknown backend.
+            ``{"characterizations": [...], "pages": <pages after this one>}`` (ionq-api.md
+            §2.10 describes ``pages`` as the remaining pages), or ``None`` for an unknown backend.
         """
         history = self._history.get(backend)
         if history is None:
@@ -192,7 +192,7 @@ class Catalog:
         return {"characterizations": chunk, "pages": max(0, total_pages - page)}
 
     def legacy_calibration(self, backend: str = "qpu.aria-1") -> Dict[str, Any]:
-        """``GET /calibrations/current`` in the old v0.1 shape Cirq still reads (section 2.11).
+        """``GET /calibrations/current`` in the old v0.1 shape Cirq still reads (§2.11).
 
         Uses ``target`` instead of ``backend`` and an ISO-8601 ``date``.
         """

@@ -1,7 +1,7 @@
 """Fault injection: make the emulator misbehave the way a real cloud API (or its CDN) does.
 
-The hazards worth reproducing are listed in the fact sheet (section 7.3 retriable codes,
-section 7.5 lost and duplicated jobs, Appendix A.10 test hooks). Each :class:`FaultRule`
+The hazards worth reproducing are listed in docs/reference/ionq-api.md (§7.3 retriable codes,
+§7.5 lost and duplicated jobs, ionq-api.md Appendix A, item 10 test hooks). Each :class:`FaultRule`
 matches requests by method and route and then, once, N times, or at a seeded random rate:
 
 ``status``
@@ -47,7 +47,7 @@ _SPEC_FIELDS = frozenset(
     {"route", "kind", "status", "times", "rate", "after", "delay", "retry_after", "body"}
 )
 
-# Statuses that a CDN (Cloudflare in front of api.ionq.co) produces: HTML, not JSON (section 7.3).
+# Statuses that a CDN (Cloudflare in front of api.ionq.co) produces: HTML, not JSON (§7.3).
 _HTML_STATUSES = frozenset({409, 502, *range(520, 530)})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 
@@ -97,7 +97,7 @@ def reason(status: int) -> str:
 def cdn_error_page(status: int) -> str:
     """Return an HTML error page like the one Cloudflare serves for ``status``.
 
-    Clients must cope with a non-JSON error body (fact sheet section 7.1: qiskit keeps it as
+    Clients must cope with a non-JSON error body (ionq-api.md §7.1: qiskit keeps it as
     raw text); this is the body they get from a real CDN.
     """
     title = html.escape(f"{status} {reason(status)}")

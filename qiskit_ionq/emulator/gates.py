@@ -1,10 +1,10 @@
-"""Gate unitaries of ``ionq.circuit.v0`` (fact sheet section 4) and the kernels applying them.
+"""Gate unitaries of ``ionq.circuit.v0`` (ionq-api.md §4) and the kernels applying them.
 
-Written from the API fact sheet (``ionq-api-v0.3.md``), not from the client's serializer: the
+Written from the API facts (``docs/reference/ionq-api.md``), not from the client's serializer: the
 emulator is the server side, and a test that runs one against the other can only catch a
 mistake if the two were written independently.
 
-Conventions (section 6.2): a gate on ``targets`` ``[t0, t1, ...]`` is a ``2**k x 2**k`` matrix
+Conventions (§6.2): a gate on ``targets`` ``[t0, t1, ...]`` is a ``2**k x 2**k`` matrix
 in the little-endian basis of its targets (bit ``i`` of an index is ``targets[i]``); controls
 are kept apart, an :class:`Op` acts only where every control is 1. A state of ``m`` qubits is
 a row of ``2**m`` complex128 amplitudes, bit ``j`` of the index being qubit ``j``; :class:`States`
@@ -26,7 +26,7 @@ _ZERO = 1e-14  # matrix entries below this are structural zeros (e.g. cos(pi/2) 
 
 
 class JobFailure(Exception):
-    """The job fails with a vendor failure code (fact sheet section 7.2).
+    """The job fails with a vendor failure code (ionq-api.md §7.2).
 
     Attributes:
         code: the ``failure.code`` string, e.g. ``"PreflightError"``.
@@ -63,7 +63,7 @@ def checkpoint() -> None:
 
 
 def preflight(message: str) -> JobFailure:
-    """A ``PreflightError``: malformed gates or format (section 7.2)."""
+    """A ``PreflightError``: malformed gates or format (§7.2)."""
     return JobFailure("PreflightError", message)
 
 
@@ -75,7 +75,7 @@ PAULI: Dict[str, np.ndarray] = {
     "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
     "Z": np.array([[1, 0], [0, -1]], dtype=complex),
 }
-_V = 0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]])  # sqrt(X), section 4.2
+_V = 0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]])  # sqrt(X), §4.2
 FIXED_GATES: Dict[str, np.ndarray] = {
     "x": PAULI["X"],
     "not": PAULI["X"],
@@ -94,7 +94,7 @@ FIXED_GATES: Dict[str, np.ndarray] = {
 
 
 def pauli_matrix(chars: str) -> np.ndarray:
-    """Matrix of a Pauli string whose *rightmost* character is bit 0 (section 4.4)."""
+    """Matrix of a Pauli string whose *rightmost* character is bit 0 (§4.4)."""
     out = np.ones((1, 1), dtype=complex)
     for ch in chars:  # np.kron's first factor is the most significant bit
         out = np.kron(out, PAULI[ch])
@@ -108,7 +108,7 @@ def pauli_rotation(chars: str, theta: float) -> np.ndarray:
 
 
 def rotation_matrix(name: str, theta: float) -> np.ndarray:
-    """QIS rotation gates in radians (section 4.2); ``z`` with a rotation is the phase gate."""
+    """QIS rotation gates in radians (§4.2); ``z`` with a rotation is the phase gate."""
     if name == "z":
         return np.diag([1, np.exp(1j * theta)])
     chars = {"rx": "X", "ry": "Y", "rz": "Z", "xx": "XX", "yy": "YY", "zz": "ZZ"}[name]
@@ -116,21 +116,21 @@ def rotation_matrix(name: str, theta: float) -> np.ndarray:
 
 
 def gpi_matrix(phi: float) -> np.ndarray:
-    """GPI(phi), phi in turns (section 4.5)."""
+    """GPI(phi), phi in turns (§4.5)."""
     e = np.exp(2j * math.pi * phi)
     return np.array([[0, np.conj(e)], [e, 0]])
 
 
 def gpi2_matrix(phi: float) -> np.ndarray:
-    """GPI2(phi), phi in turns (section 4.5)."""
+    """GPI2(phi), phi in turns (§4.5)."""
     e = np.exp(2j * math.pi * phi)
     return _SQ2 * np.array([[1, -1j * np.conj(e)], [-1j * e, 1]])
 
 
 def ms_matrix(phi0: float, phi1: float, theta: float = 0.25) -> np.ndarray:
-    """MS(phi0, phi1, theta), all in turns, transcribed from section 4.5.
+    """MS(phi0, phi1, theta), all in turns, transcribed from §4.5.
 
-    The fact sheet writes |ab> for (first target = a, second target = b); with our
+    ionq-api.md §4.5 writes |ab> for (first target = a, second target = b); with our
     little-endian convention the basis index of |ab> is ``a + 2*b``.
     """
     c, s = math.cos(math.pi * theta), math.sin(math.pi * theta)
@@ -144,7 +144,7 @@ def ms_matrix(phi0: float, phi1: float, theta: float = 0.25) -> np.ndarray:
 
 
 def native_zz_matrix(theta: float) -> np.ndarray:
-    """Native ZZ(theta) = exp(-i pi theta Z(x)Z), theta in turns (section 4.5)."""
+    """Native ZZ(theta) = exp(-i pi theta Z(x)Z), theta in turns (§4.5)."""
     return np.diag(np.exp(-1j * math.pi * theta * np.array([1, -1, -1, 1])))
 
 
@@ -196,7 +196,7 @@ def pauliexp_ops(
     time: float,
     where: str,
 ) -> Tuple[Op, ...]:
-    """Ops of exp(-i*time*sum_k c_k P_k) (section 4.4), exactly.
+    """Ops of exp(-i*time*sum_k c_k P_k) (§4.4), exactly.
 
     Commuting terms become one Pauli rotation per term, each restricted to the qubits where
     its string is not ``I`` (so wide strings stay cheap). Non-commuting terms are
@@ -245,7 +245,7 @@ class Gate:
 
 
 def gate_class(gate: Gate) -> str:
-    """``"1q"`` or ``"2q"`` bucket of ``gate_counts`` (section 5.2), by qubits touched."""
+    """``"1q"`` or ``"2q"`` bucket of ``gate_counts`` (§5.2), by qubits touched."""
     return "1q" if len(gate.qubits) == 1 else "2q"
 
 
@@ -405,7 +405,7 @@ def _apply_slices(state: np.ndarray, op: Op, m: int) -> None:
     """Apply ``op`` in place to ``state`` of shape ``(B,) + (2,) * m`` (qubit j on axis m - j)."""
     base: List[Any] = [slice(None)] * (m + 1)
     for c in op.controls:
-        base[m - c] = 1  # only the slice where every control is |1> changes (section 4.2)
+        base[m - c] = 1  # only the slice where every control is |1> changes (§4.2)
     if op.dense:
         sub = state[tuple(base)]
         k = len(op.targets)

@@ -1,10 +1,10 @@
-"""Job objects of the wire format: request checks, delays, rendering (fact sheet section 5).
+"""Job objects of the wire format: request checks, delays, rendering (ionq-api.md §5).
 
 Pure functions of records and request bodies, no threads and no I/O, so that the HTTP layer
 (:mod:`.server`) and the state machine (:mod:`.lifecycle`) share one definition of what a job
 looks like on the wire.
 
-Choices on open questions of the fact sheet (section 8) made here:
+Choices on open questions of ionq-api.md §8 made here:
 
 * 8.5 ``shots`` is included in job objects (documented in the schema; clients also keep it
   in metadata, so either way works).
@@ -77,7 +77,7 @@ def request_body(stored: Any) -> Any:
 
 
 class RequestError(ValueError):
-    """The job request is malformed: answered synchronously with HTTP 400 (section 8.18)."""
+    """The job request is malformed: answered synchronously with HTTP 400 (§8.18)."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class JobDelays:
 
 
 def program(body: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """The circuit container: ``input``, or the legacy Cirq ``body`` (section 3.1)."""
+    """The circuit container: ``input``, or the legacy Cirq ``body`` (§3.1)."""
     program = body.get("input")
     if program is None and "lang" in body:
         program = body.get("body")
@@ -146,7 +146,7 @@ def check_request(body: Any) -> Dict[str, Any]:
         raise RequestError(
             f"Unknown target {_short(target)}; expected a string, one of {sorted(JOB_TARGETS)}."
         )
-    shots: Any = body.get("shots", 100)  # documented default (section 3.1)
+    shots: Any = body.get("shots", 100)  # documented default (§3.1)
     if isinstance(shots, str) and _SHOTS_TEXT.fullmatch(shots.strip()):
         shots = int(shots)  # Cirq sends shots as a string
     elif isinstance(shots, float) and shots.is_integer():
@@ -167,7 +167,7 @@ def check_request(body: Any) -> Dict[str, Any]:
     echo["shots"] = shots
     echo["metadata"] = body.get("metadata")
     if target == "simulator" and echo.get("noise") is None:
-        echo["noise"] = {"model": "ideal"}  # what a real GET shows (section 3.5)
+        echo["noise"] = {"model": "ideal"}  # what a real GET shows (§3.5)
     return echo
 
 
@@ -203,12 +203,12 @@ def render_job(
     include: Optional[Iterable[str]] = None,
     exclude: Optional[Iterable[str]] = None,
 ) -> Dict[str, Any]:
-    """Render a stored record as the vendor's job object (section 5.2, Appendix A.4).
+    """Render a stored record as the vendor's job object (§5.2, ionq-api.md Appendix A, item 4).
 
     Args:
         record: a live record from the store.
         include: if given, keep only these fields (``id`` is always kept); the documented
-            ``include`` query parameter of ``GET /jobs/{id}`` (section 2.2).
+            ``include`` query parameter of ``GET /jobs/{id}`` (§2.2).
         exclude: fields to drop (the ``exclude`` query parameter).
 
     Returns:
@@ -229,7 +229,7 @@ def render_job(
     if status in FINAL and record.get("response") is not None:
         job["response"] = record["response"]
     if status == "completed":
-        # qiskit indexes execution_time on completed jobs (section 7.5): always present.
+        # qiskit indexes execution_time on completed jobs (§7.5): always present.
         job["execution_time"] = int(record.get("execution_time") or 0)
         job["qubits"] = record.get("qubits")
         job["gate_counts"] = record.get("gate_counts") or {}
@@ -248,7 +248,7 @@ def render_job(
 
 
 def render_results(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
-    """The ``/results`` body of a completed record (section 6).
+    """The ``/results`` body of a completed record (§6).
 
     A single-circuit job gives one histogram; a parent gives ``{child_id: histogram}`` in
     submission order (never re-sorted: qiskit pairs histograms with circuits by position).
@@ -319,7 +319,7 @@ def completion_fields(
     if not children:
         parent["results"], parent["sharpened"] = _pair(results[0])
         return parent, {}
-    # Keyed by child id in submission order: qiskit pairs them by position (section 6.4).
+    # Keyed by child id in submission order: qiskit pairs them by position (§6.4).
     pairs = [_pair(r) for r in results]
     parent["results"] = {cid: pair[0] for cid, pair in zip(children, pairs)}
     if all(pair[0] is pair[1] for pair in pairs):

@@ -1,6 +1,6 @@
 """Job lifecycle: the status state machine, the phase timer and the simulation workers.
 
-Choices on the fact sheet's open questions (section 8) made here:
+Choices on the open questions of docs/reference/ionq-api.md §8 made here:
 
 * 8.1 create status: the ``POST /jobs`` answer always says ``ready`` (as the v0.3 reference
   states), while the stored job walks ``submitted -> ready -> running -> completed`` with a
@@ -489,7 +489,7 @@ class JobManager:
         return record
 
     def cancel(self, job_id: str) -> Optional[Record]:
-        """Cancel a job's family if not final; no-op on a final job (section 8.2).
+        """Cancel a job's family if not final; no-op on a final job (§8.2).
 
         Returns:
             The record after the attempt (``None`` when unknown).

@@ -1,17 +1,17 @@
 """How a job runs: job-level settings, noise models and Pauli-error trajectories.
 
-Job-level settings of the body (sections 3.1-3.7): target and qubit ceilings, ``noise``,
+Job-level settings of the body (§§3.1-3.7): target and qubit ceilings, ``noise``,
 ``shots``, ``error_mitigation`` (debiasing and its aggregations), and the circuit containers
 of ``input``; the gate objects inside them are the simulator's business.
 
-Fact sheet section 3.5: a noise model is a depolarizing channel after every ideal gate. The
+docs/reference/ionq-api.md §3.5: a noise model is a depolarizing channel after every ideal gate. The
 one-qubit channel with rate r1 has Kraus operators sqrt(1 - 3 r1/4) I and sqrt(r1/4) {X, Y, Z},
 i.e. each of X, Y, Z happens with probability r1/4; the two-qubit channel with rate r2 applies
 each of the 15 non-identity Pauli pairs with probability r2/16.
 
-Choices made here (documented because the fact sheet leaves them open):
+Choices made here (documented because IonQ's documentation leaves them open):
 
-* Harmony's formula is undisclosed (section 3.5); we use the stand-in rates r1 = 0.001,
+* Harmony's formula is undisclosed (§3.5); we use the stand-in rates r1 = 0.001,
   r2 = 0.02 (roughly Harmony's published 1q/2q fidelities).
 * A gate touching one qubit gets the 1q channel. A gate touching k >= 2 qubits (controls count)
   gets one 2q channel on each neighbouring pair of its qubit list (controls then targets),
@@ -49,7 +49,7 @@ from .gates import (
     probabilities,
 )
 
-# (r1, r2) per model, section 3.5 (the repeating decimals written as exact fractions).
+# (r1, r2) per model, §3.5 (the repeating decimals written as exact fractions).
 RATES: Dict[str, Tuple[float, float]] = {
     "harmony": (0.001, 0.02),  # stand-in, see module docstring
     "aria-1": (0.0005, 0.0133),
@@ -58,7 +58,7 @@ RATES: Dict[str, Tuple[float, float]] = {
 }
 RATES["forte-enterprise-1"] = RATES["forte-1"]
 
-# Qubit ceilings, section 3.7 (targets) and 3.5 (noise models; forte-1 simulation capped at 29).
+# Qubit ceilings, §3.7 (targets) and 3.5 (noise models; forte-1 simulation capped at 29).
 TARGET_QUBITS: Dict[str, int] = {
     "simulator": 29,
     "qpu": 25,
@@ -78,7 +78,7 @@ MODEL_QUBITS: Dict[str, int] = {
     "forte-enterprise-1": 29,
 }
 QPU_MODEL: Dict[str, str] = {
-    "qpu": "aria-1",  # section 8.12: meaning unknown; Aria is the default QPU of the era
+    "qpu": "aria-1",  # §8.12: meaning unknown; Aria is the default QPU of the era
     "qpu.harmony": "harmony",
     "qpu.aria-1": "aria-1",
     "qpu.aria-2": "aria-2",
@@ -104,15 +104,15 @@ class Backend:
 
 
 def resolve_backend(body: Dict[str, Any]) -> Backend:
-    """The target and noise model of a job body (sections 3.1 and 3.5).
+    """The target and noise model of a job body (§§3.1 and 3.5).
 
     Raises:
         JobFailure: ``PreflightError`` for an unknown target or noise model.
     """
-    target = body.get("target", "simulator")  # section 3.1: simulator is the default
+    target = body.get("target", "simulator")  # §3.1: simulator is the default
     if not isinstance(target, str) or target not in TARGET_QUBITS:
         raise preflight(f"Unknown target {target!r}; expected one of {sorted(TARGET_QUBITS)}.")
-    if target != "simulator":  # section 3.5: 'noise' is ignored for qpu.* targets
+    if target != "simulator":  # §3.5: 'noise' is ignored for qpu.* targets
         return Backend(target, TARGET_QUBITS[target], target, QPU_MODEL[target], True, None)
     noise = body.get("noise")
     if noise is None:
@@ -125,7 +125,7 @@ def resolve_backend(body: Dict[str, Any]) -> Backend:
         raise preflight(f"Unknown noise model {model!r}; expected one of {sorted(MODEL_QUBITS)}.")
     seed = noise.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
-        seed = None  # qiskit may send null (section 3.5)
+        seed = None  # qiskit may send null (§3.5)
     limit, reason = min(
         (TARGET_QUBITS[target], "the simulator"), (MODEL_QUBITS[model], f"noise model {model!r}")
     )
@@ -214,7 +214,7 @@ def sample_trajectories(
 
 
 def circuit_containers(body: Dict[str, Any]) -> List[Tuple[Dict[str, Any], Optional[str]]]:
-    """The circuit containers of a job with their default names (sections 3.1, 3.2, 8.11).
+    """The circuit containers of a job with their default names (§§3.1, 3.2, 8.11).
 
     A container holds ``circuit`` or ``circuits`` and defaults (``gateset``, ``qubits``); it is
     ``input`` as an object, each element of ``input`` given as a JSON array of circuit objects
@@ -239,7 +239,7 @@ def circuit_containers(body: Dict[str, Any]) -> List[Tuple[Dict[str, Any], Optio
     return [(program, body.get("name"))]
 
 
-# (1q gate, 2q gate, readout + reset) in ms per QPU family: predictions only (section 5.2).
+# (1q gate, 2q gate, readout + reset) in ms per QPU family: predictions only (§5.2).
 _QPU_MS = {"harmony": (0.01, 0.2, 0.15), "aria": (0.135, 0.6, 0.32), "forte": (0.13, 0.97, 0.2)}
 
 
@@ -250,7 +250,7 @@ def qpu_shot_ms(model: str, n1: int, n2: int) -> float:
 
 
 def parse_shots(body: Dict[str, Any]) -> int:
-    """``shots``: an int or a numeric string (Cirq sends ``"200"``), default 100 (section 3.1).
+    """``shots``: an int or a numeric string (Cirq sends ``"200"``), default 100 (§3.1).
 
     Raises:
         JobFailure: ``PreflightError`` unless a positive integer.
@@ -278,12 +278,12 @@ def check_shots_budget(num_shots: int) -> None:
 
 
 # ------------------------------------------------------------------ error mitigation
-DEBIAS_MIN_SHOTS = 500  # section 3.6: debiasing needs >= 500 shots, forced off below
+DEBIAS_MIN_SHOTS = 500  # §3.6: debiasing needs >= 500 shots, forced off below
 DEBIAS_VARIANTS = 25
 
 
 def debias_option(body: Dict[str, Any]) -> Optional[bool]:
-    """``error_mitigation.debias`` (section 3.6): True, False or None (= the default).
+    """``error_mitigation.debias`` (§3.6): True, False or None (= the default).
 
     Raises:
         JobFailure: ``PreflightError`` for anything but ``{"debias": true|false}``.
@@ -306,7 +306,7 @@ def debias_enabled(backend: Backend, shots: int, option: Optional[bool], gateset
 def debiased(
     rng: np.random.Generator, outcomes: np.ndarray
 ) -> Tuple[Tuple[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray]]:
-    """Aggregate the shots of a debiased job (sections 3.6 and 6.3).
+    """Aggregate the shots of a debiased job (§§3.6 and 6.3).
 
     The shots are split into :data:`DEBIAS_VARIANTS` symmetrised variants. They are already
     independent noisy runs; in the emulator every qubit is alike, so a variant differs from
@@ -331,7 +331,7 @@ def aggregate(
 ) -> Tuple[Tuple[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray]]:
     """``(outcomes, probabilities)`` of the average and the plurality aggregation.
 
-    Without debiasing both are the plain frequencies count/shots (section 6.3).
+    Without debiasing both are the plain frequencies count/shots (§6.3).
     """
     if debias:
         return debiased(rng, outcomes)

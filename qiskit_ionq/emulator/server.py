@@ -3,22 +3,22 @@
 :class:`Api` maps a decoded request to a :class:`Response` without touching sockets, and
 :mod:`.http` (the stdlib ``http.server`` glue) puts it on the wire, applying faults.
 
-Conventions (fact sheet sections 1.2, 1.4, 7.1 and Appendix A):
+Conventions (docs/reference/ionq-api.md §§1.2, 1.4, 7.1 and Appendix A):
 
 * Every route lives under ``/v0.3``, and again under ``/v0.4`` with that version's bodies
   (:mod:`.v04`, handlers in :mod:`.server_v04`): one store, so a job created through one
   version is visible through the other. v0.3 successes are HTTP 200 with a JSON body; a
   v0.4 create answers 201.
 * Errors are ``{"error": <name>, "message": <text>, "statusCode": <code>}`` (``statusCode`` is
-  always present: a string ``error`` without it crashes qiskit's parser, section 7.1).
+  always present: a string ``error`` without it crashes qiskit's parser, §7.1).
 * Auth is ``Authorization: apiKey <key>``, required everywhere except ``GET /backends``.
   A missing or malformed header is **401 Unauthorized**; a well-formed key that is not
   accepted is **403 Forbidden**. That follows the usual HTTP meaning, and coincides with the
-  v0.3 error table's own naming quirk (section 7.1: *Forbidden* = key not authenticated).
+  v0.3 error table's own naming quirk (§7.1: *Forbidden* = key not authenticated).
 * ``/results`` on a job that is not ``completed`` is **400 Bad Request** naming the status
-  (section 8.17: undocumented; 400 tells a client "do not retry this as is").
+  (§8.17: undocumented; 400 tells a client "do not retry this as is").
 * ``DELETE /jobs`` and ``PUT /jobs/status/cancel`` take ids from the query (``ids``,
-  repeatable or comma-separated) or from a JSON body ``{"ids": [...]}`` (section 8.16); they
+  repeatable or comma-separated) or from a JSON body ``{"ids": [...]}`` (§8.16); they
   are all-or-nothing: one unknown id gives 404 and nothing is changed.
 * Admin routes live outside ``/v0.3`` under ``/_emulator`` (stats, faults, reset); who may
   call them, the ``Host`` check and per-key job lists are :mod:`.security`'s rules.
@@ -69,7 +69,7 @@ def json_response(payload: Any, status: int = 200) -> Response:
 
 
 def error_response(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> Response:
-    """The vendor's error body (section 7.1) for ``status``."""
+    """The vendor's error body (§7.1) for ``status``."""
     payload = {"error": reason(status), "message": message, "statusCode": status}
     response = json_response(payload, status)
     response.headers.update(headers or {})
@@ -361,7 +361,7 @@ class Api:
 
     # ----------------------------------------------------------------- jobs
     def create_job(self, body: Any, owner: Optional[str], **_: Any) -> Dict[str, Any]:
-        """``POST /jobs``: answers ``{"id", "status": "ready", "request"}`` (section 2.1)."""
+        """``POST /jobs``: answers ``{"id", "status": "ready", "request"}`` (§2.1)."""
         try:
             record = self.manager.create(body, owner=owner)
         except RequestError as exc:
@@ -370,7 +370,7 @@ class Api:
         return {"id": record["id"], "status": "ready", "request": record["request"]}
 
     def list_jobs(self, query: Query, body: Any, owner: Optional[str], **_: Any) -> Dict[str, Any]:
-        """``GET /jobs``: newest first, filters ``status``/``id``, cursor ``next`` (section 2.3).
+        """``GET /jobs``: newest first, filters ``status``/``id``, cursor ``next`` (§2.3).
 
         Newest first lets a client find what it just submitted on the first page. ``limit``
         comes from the query or, as Cirq sends it, from a JSON body. Child jobs are not listed.
@@ -406,7 +406,7 @@ class Api:
         return records, cursor
 
     def get_job(self, job_id: str, query: Query, owner: Optional[str], **_: Any) -> Dict[str, Any]:
-        """``GET /jobs/{id}`` with optional ``include``/``exclude`` field lists (section 2.2)."""
+        """``GET /jobs/{id}`` with optional ``include``/``exclude`` field lists (§2.2)."""
 
         def fields(name: str) -> Optional[List[str]]:
             values = query.get(name)
@@ -417,7 +417,7 @@ class Api:
         )
 
     def delete_job(self, job_id: str, owner: Optional[str], **_: Any) -> Dict[str, Any]:
-        """``DELETE /jobs/{id}``; the job is a 404 afterwards (section 2.6)."""
+        """``DELETE /jobs/{id}``; the job is a 404 afterwards (§2.6)."""
         self._job(job_id, owner, wait=False)
         family = self._family([job_id])
         self.manager.delete([job_id])
@@ -435,7 +435,7 @@ class Api:
         return {"ids": ids, "status": "deleted"}
 
     def cancel_job(self, job_id: str, owner: Optional[str], **_: Any) -> Dict[str, Any]:
-        """``PUT /jobs/{id}/status/cancel``: answers the status after the attempt (section 8.2)."""
+        """``PUT /jobs/{id}/status/cancel``: answers the status after the attempt (§8.2)."""
         self._job(job_id, owner, wait=False)
         record = self.manager.cancel(job_id)
         if record is None:
@@ -464,7 +464,7 @@ class Api:
         return ids
 
     def results(self, job_id: str, query: Query, owner: Optional[str], **_: Any) -> Response:
-        """``GET /jobs/{id}/results[?sharpen=true|false]`` (sections 2.8, 6)."""
+        """``GET /jobs/{id}/results[?sharpen=true|false]`` (§§2.8, 6)."""
         sharpen = self.sharpen_param(query)
         record = self._job(job_id, owner, full=True)
         if record["status"] != "completed":
@@ -507,7 +507,7 @@ class Api:
 
     # ----------------------------------------------------------------- catalog
     def backends(self, **_: Any) -> List[Dict[str, Any]]:
-        """``GET /backends``: a bare array, no auth (section 2.9)."""
+        """``GET /backends``: a bare array, no auth (§2.9)."""
         return self.catalog.backends()
 
     def char_current(self, backend: str, **_: Any) -> Dict[str, Any]:
@@ -539,7 +539,7 @@ class Api:
         return found
 
     def calibration(self, **_: Any) -> Dict[str, Any]:
-        """Legacy ``GET /calibrations/current`` (Cirq, section 2.11)."""
+        """Legacy ``GET /calibrations/current`` (Cirq, §2.11)."""
         return self.catalog.legacy_calibration()
 
     # ----------------------------------------------------------------- admin

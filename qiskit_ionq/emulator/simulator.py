@@ -2,17 +2,17 @@
 
 Pure numpy (no Qiskit, nothing from the client side of ``qiskit_ionq``). The HTTP layer calls
 :func:`validate_job`, :func:`execute` and :func:`predicted_execution_time_ms`, and turns a
-:class:`JobFailure` into a ``failed`` job (fact sheet section 7.2).
+:class:`JobFailure` into a ``failed`` job (docs/reference/ionq-api.md §7.2).
 
 * Only the qubits a circuit touches are simulated (idle qubits stay |0>); results are then
-  written at the right bit positions of the full-width, little-endian keys (section 6.2).
-* Ideal simulator (section 6.3): exact probabilities, independent of ``shots``; values below
+  written at the right bit positions of the full-width, little-endian keys (§6.2).
+* Ideal simulator (§6.3): exact probabilities, independent of ``shots``; values below
   1e-12 are dropped. Noisy models and ``qpu.*`` targets: Pauli-error trajectories, one per
   shot (:func:`.noise.noisy_outcomes`), frequencies count/shots; debiasing on ``qpu.*`` only.
 
-Choices on the fact sheet's open questions (section 8):
+Choices on the open questions of ionq-api.md §8:
 
-* 8.8 ``z`` with ``rotation`` is the phase gate diag(1, e^{i*lambda}) (section 4.2's intended
+* 8.8 ``z`` with ``rotation`` is the phase gate diag(1, e^{i*lambda}) (§4.2's intended
   meaning: qiskit sends ``p``/``cp``/``mcphase`` this way); without ``rotation`` Pauli Z.
 * 8.7 the native ``zz`` accepts ``angle`` (IonQ, qiskit) and ``phase`` (Cirq).
 * 8.10 ``swap`` with controls is rejected; ``xx``/``yy``/``zz``/``pauliexp`` may be controlled.
@@ -26,7 +26,7 @@ Choices on the fact sheet's open questions (section 8):
 Emulator limits: at most :data:`MAX_ACTIVE_QUBITS` touched qubits per circuit (29, what the
 simulator target advertises), else ``SimulationError``; below that the emulator's memory
 budget decides (:func:`resource_estimate`, ``MemoryLimitExceeded``). The vendor ceilings of
-section 3.7 (``NotEnoughQubits``) are checked first. Noisy runs have a work budget and ideal
+§3.7 (``NotEnoughQubits``) are checked first. Noisy runs have a work budget and ideal
 runs a work limit (``SimulationTimeout``).
 """
 
@@ -86,7 +86,7 @@ __all__ = [
     "validate_job",
 ]
 
-MAX_CONTROLS = 7  # section 4.1: "a controls list of up to seven qubits"
+MAX_CONTROLS = 7  # §4.1: "a controls list of up to seven qubits"
 MAX_ACTIVE_QUBITS = (
     29  # touched qubits; below it the memory budget decides (2**29 amplitudes: 8 GiB)
 )
@@ -101,7 +101,7 @@ class CircuitResult:
     Attributes:
         name: the circuit's name (entry ``name``, or the job ``name`` for a single circuit).
         qubits: register width of the result keys (``input.qubits``, else max index + 1).
-        gate_counts: ``{"1q": n, "2q": m}`` by qubits touched, controls included (section 5.2).
+        gate_counts: ``{"1q": n, "2q": m}`` by qubits touched, controls included (§5.2).
         histogram: default (average) aggregation: a read-only mapping of decimal-string keys
             (little-endian, ascending) to probabilities, sparse, kept as arrays
             (:class:`.histogram.Histogram`).
@@ -156,7 +156,7 @@ def _parse_job(body: Any, *, check_limits: bool = True, last_use: bool = False) 
     if not check_limits:
         return job
     for i, circ in enumerate(job.circuits):
-        if circ.width > backend.qubit_limit:  # vendor ceilings first (section 3.7)
+        if circ.width > backend.qubit_limit:  # vendor ceilings first (§3.7)
             raise JobFailure(
                 "NotEnoughQubits",
                 f"circuit {i} needs {circ.width} qubits; {backend.limit_reason} has "
@@ -240,7 +240,7 @@ def validate_job(body: Dict[str, Any]) -> None:
 
     Raises:
         JobFailure: ``PreflightError`` (malformed input or gates), ``NotEnoughQubits`` (wider
-            than the target or noise model allows, section 3.7) or ``SimulationError`` (beyond
+            than the target or noise model allows, §3.7) or ``SimulationError`` (beyond
             what this emulator simulates).
     """
     _parse_job(body)
@@ -290,11 +290,11 @@ def parse_gate(raw: Any, gateset: str, where: str) -> Gate:
 
     Args:
         raw: the decoded JSON gate object.
-        gateset: ``"qis"`` or ``"native"`` (section 3.2; the two cannot be mixed).
+        gateset: ``"qis"`` or ``"native"`` (§3.2; the two cannot be mixed).
         where: position for messages, e.g. ``"circuit 0, gate 3"``.
 
     Raises:
-        JobFailure: ``PreflightError`` for anything malformed (section 7.2), or
+        JobFailure: ``PreflightError`` for anything malformed (§7.2), or
             ``SimulationError`` for a pauliexp too wide for this emulator to exponentiate.
     """
     if not isinstance(raw, dict) or not isinstance(raw.get("gate"), str):
@@ -332,7 +332,7 @@ def _expect_targets(targets: List[int], count: int, where: str) -> None:
 
 
 def _native_op(name: str, raw: Dict[str, Any], targets: List[int], where: str) -> Op:
-    """gpi/gpi2/ms/zz with parameters in turns (section 4.5)."""
+    """gpi/gpi2/ms/zz with parameters in turns (§4.5)."""
     if name in ("gpi", "gpi2"):
         _expect_targets(targets, 1, where)
         phase = _real(raw.get("phase"), f"{where}: 'phase'")
@@ -343,10 +343,10 @@ def _native_op(name: str, raw: Dict[str, Any], targets: List[int], where: str) -
         if not isinstance(phases, list) or len(phases) != 2:
             raise preflight(f"{where}: 'phases' must be a list of two numbers [phi0, phi1].")
         phi0, phi1 = (_real(p, f"{where}: 'phases'") for p in phases)
-        # qiskit does not float() the angle, so it may arrive as a JSON string (section 4.5).
+        # qiskit does not float() the angle, so it may arrive as a JSON string (§4.5).
         angle = _real(raw.get("angle", 0.25), f"{where}: 'angle'", allow_str=True)
         return Op(targets, (), ms_matrix(phi0, phi1, angle))
-    # zz: IonQ and qiskit send 'angle', Cirq sends 'phase' (section 8.7): accept either.
+    # zz: IonQ and qiskit send 'angle', Cirq sends 'phase' (§8.7): accept either.
     values = [raw[k] for k in ("angle", "phase") if k in raw]
     if not values:
         raise preflight(f"{where}: missing 'angle'.")
@@ -359,7 +359,7 @@ def _native_op(name: str, raw: Dict[str, Any], targets: List[int], where: str) -
 def _qis_ops(
     name: str, raw: Dict[str, Any], targets: List[int], controls: List[int], where: str
 ) -> Tuple[Op, ...]:
-    """Ops of a QIS gate (section 4.2), controlled by ``controls``."""
+    """Ops of a QIS gate (§4.2), controlled by ``controls``."""
     if name == "pauliexp":
         return _pauliexp_ops(raw, targets, controls, where)
     has_rotation = "rotation" in raw
@@ -370,7 +370,7 @@ def _qis_ops(
     if name == "cnot" and not controls:
         raise preflight(f"{where}: 'cnot' needs a 'control'.")
     if name == "swap" and controls:
-        raise preflight(f"{where}: 'swap' cannot be controlled (section 4.1).")
+        raise preflight(f"{where}: 'swap' cannot be controlled (§4.1).")
     _expect_targets(targets, 1 if name in _QIS_1Q else 2, where)
     if has_rotation:
         matrix = rotation_matrix(name, _real(raw["rotation"], f"{where}: 'rotation'"))
@@ -382,7 +382,7 @@ def _qis_ops(
 def _pauliexp_ops(
     raw: Dict[str, Any], targets: List[int], controls: List[int], where: str
 ) -> Tuple[Op, ...]:
-    """Validate the fields of a ``pauliexp`` (section 4.4); see :func:`.gates.pauliexp_ops`."""
+    """Validate the fields of a ``pauliexp`` (§4.4); see :func:`.gates.pauliexp_ops`."""
     terms, coefficients = raw.get("terms"), raw.get("coefficients")
     if not isinstance(terms, list) or not terms:
         raise preflight(f"{where}: 'terms' must be a non-empty list of Pauli strings.")
@@ -506,7 +506,7 @@ def _run_circuit(job: _Job, circ: Circuit, rng: Optional[np.random.Generator]) -
     gates = [relabel(g, local) for g in circ.gates]
     m = len(active)
     model = job.backend.model
-    if model is None:  # ideal simulator: exact probabilities (section 6.3)
+    if model is None:  # ideal simulator: exact probabilities (§6.3)
         runner = Runner(gates, m)
         runner.advance(len(gates))
         probs = probabilities(runner.states)[0]
@@ -537,7 +537,7 @@ def execute(
 
     Args:
         body: the ``POST /jobs`` body.
-        seed: seed of shot sampling, unless the job's ``noise.seed`` is an int (section 3.5),
+        seed: seed of shot sampling, unless the job's ``noise.seed`` is an int (§3.5),
             which wins. ``None``: fresh randomness. Ideal runs use no randomness.
         stop: called between gates; raises to stop the simulation (a canceled job, a time
             limit). Whatever it raises propagates.

@@ -13,7 +13,7 @@ class Stats:
 
     The duplicate detector counts created jobs per ``metadata.qiskit_ionq_submission_id``:
     our client tags every submission with a unique id, so two jobs with the same id are one
-    submission created twice (fact sheet section 7.5). Counters live in memory and restart
+    submission created twice (docs/reference/ionq-api.md §7.5). Counters live in memory and restart
     from zero with the process or on reset.
     """
 

@@ -15,8 +15,8 @@ request and the histograms, see :data:`HEAVY_FIELDS`) apart, read only when aske
 emulator on the same file is refused with a clear error instead of both writing to it.
 
 Deleted jobs are kept as *tombstones* (``deleted`` true, payload dropped) so that a list
-cursor naming a deleted job still has a position (fact sheet section 2.3: the cursor is a
-job id) while ``get`` reports them as missing (section 2.6: a deleted job is a 404).
+cursor naming a deleted job still has a position (docs/reference/ionq-api.md §2.3: the cursor is a
+job id) while ``get`` reports them as missing (§2.6: a deleted job is a 404).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Test doubles of the client tests: a fake clock (nothing sleeps) and a stateful fake API.
 
-The fake API is a requests-mock stand-in for the v0.3 job routes (fact sheet section 2):
+The fake API is a requests-mock stand-in for the v0.3 job routes (docs/reference/ionq-api.md §2):
 POST /jobs stores the job, GET /jobs lists newest first with a `next` cursor, GET /jobs/{id}
 returns one job. Each POST can be scripted to fail in the ways that matter for exactly-once
 submission: before sending, or after the job was stored.

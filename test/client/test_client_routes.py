@@ -1,4 +1,4 @@
-"""Every REST route of the client: method, path, query, headers, timeouts (fact sheet 2)."""
+"""Every REST route of the client: method, path, query, headers, timeouts (ionq-api.md §2)."""
 
 from __future__ import annotations
 

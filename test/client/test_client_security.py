@@ -1,6 +1,6 @@
 """The token stays secret, and credentials are found (or missed) the documented way.
 
-Spec section 3: the token never appears in any message, repr, log line or pickle.
+docs/guides/cloud.md: the token never appears in any message, repr, log line or pickle.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Exactly-once job submission: retries that cannot duplicate, reconciliation that adopts.
 
-The scenarios are the hazards of fact sheet section 7.5: a proxy 502 or a read timeout after
+The scenarios are the hazards of docs/reference/ionq-api.md §7.5: a proxy 502 or a read
+timeout after
 the server stored the job (a blind retry would create a second one), and a lost connection
 (giving up would lose the job's id). Nothing sleeps: the transport runs on a fake clock.
 """

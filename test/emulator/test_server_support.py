@@ -134,7 +134,7 @@ def session(key: str = "test-key") -> requests.Session:
 
 
 def assert_error(response: requests.Response, status: int) -> Dict[str, Any]:
-    """Check the vendor's error body shape (fact sheet section 7.1) and return it."""
+    """Check the vendor's error body shape (docs/reference/ionq-api.md §7.1) and return it."""
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"] == "application/json"
     body = response.json()

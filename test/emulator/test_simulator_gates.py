@@ -1,8 +1,8 @@
 """Gate unitaries of the emulator's simulator against independent constructions.
 
-QIS gates are checked against Qiskit's own gates wherever the fact sheet (section 4.2) says
+QIS gates are checked against Qiskit's own gates wherever ionq-api.md (§4.2) says
 they agree, including the phases (random input states, exact amplitudes); native gates
-against the fact sheet's formulas (section 4.5) transcribed here once more.
+against ionq-api.md's formulas (§4.5) transcribed here once more.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ QIS_CASES = [
     ("rx", {"rotation": ANGLE}, lib.RXGate(ANGLE), 1),
     ("ry", {"rotation": ANGLE}, lib.RYGate(ANGLE), 1),
     ("rz", {"rotation": ANGLE}, lib.RZGate(ANGLE), 1),
-    ("z", {"rotation": ANGLE}, lib.PhaseGate(ANGLE), 1),  # section 4.2: z+rotation = phase
+    ("z", {"rotation": ANGLE}, lib.PhaseGate(ANGLE), 1),  # §4.2: z+rotation = phase
     ("swap", {}, lib.SwapGate(), 2),
     ("xx", {"rotation": ANGLE}, lib.RXXGate(ANGLE), 2),
     ("yy", {"rotation": ANGLE}, lib.RYYGate(ANGLE), 2),
@@ -201,7 +201,7 @@ def test_ms_is_exp_of_sigma_phi0_tensor_sigma_phi1():
     np.testing.assert_allclose(got, scipy.linalg.expm(-1j * np.pi * theta * gen) @ psi, atol=1e-12)
 
 
-@pytest.mark.parametrize("field", ["angle", "phase"])  # qiskit/IonQ vs Cirq (section 8.7)
+@pytest.mark.parametrize("field", ["angle", "phase"])  # qiskit/IonQ vs Cirq (§8.7)
 def test_native_zz(field):
     n = 4
     psi = random_state(n)

@@ -60,7 +60,7 @@ def test_noisy_frequencies_are_multiples_of_one_over_shots(model):
     assert math.isclose(sum(r.histogram.values()), 1.0)
     for value in r.histogram.values():
         assert abs(value * 777 - round(value * 777)) < 1e-9
-    assert r.sharpened == r.histogram  # no debiasing on simulators (section 3.6)
+    assert r.sharpened == r.histogram  # no debiasing on simulators (ionq-api.md §3.6)
 
 
 def test_noisy_bell_error_mass_has_the_right_order_of_magnitude():

@@ -168,7 +168,7 @@ def test_a_permanently_failing_results_route_surfaces_the_api_error(emulator):
 
 
 def test_a_persistent_500_on_a_read_is_reported_with_status_and_body_in_bounded_time(emulator):
-    """500 on a read is retried like a 502 (usually transient, spec section 9); once the
+    """500 on a read is retried like a 502 (usually transient, ionq-api.md §7.3); once the
     budget is spent the user sees the API error itself, with its status and body."""
     client = short_client(emulator)
     job_id = client.submit_job(_body())["id"]

@@ -1,8 +1,8 @@
 """Semantic check: the JSON we send means what the Qiskit circuit means.
 
-This file holds an interpreter of ``ionq.circuit.v0`` written only from the API fact sheet
-(``ionq-api-v0.3.md`` §4.2 QIS unitaries, §4.4 pauliexp, §4.5 native gates), with its own
-numpy matrices and a small statevector. It shares nothing with the serializer. For every gate
+This file holds an interpreter of ``ionq.circuit.v0`` written only from the API facts
+(``docs/reference/ionq-api.md`` §4.2 QIS unitaries, §4.4 pauliexp, §4.5 native gates), with its
+own numpy matrices and a small statevector. It shares nothing with the serializer. For every gate
 we accept, a random layer of rx/ry/rz on every qubit is applied before and after the gate, so
 that relative phases (which matter for controlled forms such as cp/mcp) show up in the
 probabilities; the probabilities of the Qiskit circuit and of the interpreted JSON must agree
@@ -421,7 +421,7 @@ def test_ms_normalization_keeps_the_unitary(phi0: float, phi1: float, theta: flo
 
 
 def test_interpreter_self_check() -> None:
-    """The interpreter's own conventions, on facts stated in the fact sheet."""
+    """The interpreter's own conventions, on facts stated in docs/reference/ionq-api.md."""
     state = State(2)
     state.run([{"gate": "x", "targets": [0]}])
     assert state.probabilities()[1] == pytest.approx(1.0)  # X on qubit 0 -> key 1 (§6.2)
