@@ -120,16 +120,7 @@ def backends() -> Dict[str, IonQQPUBackend]:
 
 def ours(qc: QuantumCircuit, family: str, level: int = 3) -> QuantumCircuit:
     backend = backends()[family]
-    if compat.TRANSPILE_USES_BACKEND_PLUGINS:
-        return transpile(qc, backend, optimization_level=level, seed_transpiler=11)
-    # Qiskit 1.x: a V1 backend's plugin hooks are not forwarded; name the plugins.
-    return transpile(
-        qc,
-        basis_gates=["gpi", "gpi2", "ms" if family == "ms" else "zz", "measure"],
-        translation_method="ionq",
-        optimization_level=level,
-        seed_transpiler=11,
-    )
+    return transpile(qc, backend, optimization_level=level, seed_transpiler=11)
 
 
 def naive(qc: QuantumCircuit, family: str, level: int = 3) -> QuantumCircuit:

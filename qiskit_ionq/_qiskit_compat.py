@@ -334,7 +334,47 @@ def weyl_decomposition(matrix: Any) -> Any:
     return _Weyl(matrix, fidelity=None)  # pragma: no cover - 0.46
 
 
-# Qiskit 1.x's transpile() wraps a BackendV1 in BackendV2Converter, which does not forward
-# get_translation_stage_plugin()/get_scheduling_stage_plugin(); 0.46 asks the backend itself,
-# and on 2.x our backends are BackendV2.
-TRANSPILE_USES_BACKEND_PLUGINS = QISKIT_2 or QISKIT_VERSION < (1, 0, 0)
+# Qiskit 1.x's transpile() wraps every BackendV1 in BackendV2Converter, which neither forwards
+# get_translation_stage_plugin()/get_scheduling_stage_plugin() nor uses the backend's own
+# Target: it builds one with every qubit pair coupled, so the layout stage widens a 1-qubit
+# circuit to all of the backend's qubits and our stage plugins never run. 0.46 asks the
+# backend itself, and on 2.x our backends are BackendV2. forward_ionq_backend_hooks() teaches
+# the converter, for IonQ backends only, to use their Target and stage plugins; any other
+# backend gets exactly the converter's own behaviour.
+
+
+def forward_ionq_backend_hooks() -> None:
+    """On Qiskit 1.x, let ``transpile(qc, ionq_backend)`` see our Target and stage plugins.
+
+    Idempotent; a no-op on other lines. Only wrapped backends that carry an IonQ
+    configuration (``_ionq_configuration``) are affected.
+    """
+    if QISKIT_2 or QISKIT_VERSION < (1, 0, 0):
+        return
+    from qiskit.providers.backend_compat import BackendV2Converter
+
+    if getattr(BackendV2Converter, "_ionq_hooks_forwarded", False):
+        return
+    converted_target = BackendV2Converter.target
+
+    def _ours(converter: Any) -> Any:
+        wrapped = getattr(converter, "_backend", None)
+        return wrapped if getattr(wrapped, "_ionq_configuration", None) is not None else None
+
+    def target(self: Any) -> Any:
+        ours = _ours(self)
+        return ours.target if ours is not None else converted_target.fget(self)
+
+    def translation_plugin(self: Any) -> Optional[str]:
+        ours = _ours(self)
+        return ours.get_translation_stage_plugin() if ours is not None else None
+
+    def scheduling_plugin(self: Any) -> Optional[str]:
+        ours = _ours(self)
+        return ours.get_scheduling_stage_plugin() if ours is not None else None
+
+    # None is what transpile() assumes when the method is absent: other backends unchanged.
+    setattr(BackendV2Converter, "target", property(target))  # noqa: B010
+    setattr(BackendV2Converter, "get_translation_stage_plugin", translation_plugin)  # noqa: B010
+    setattr(BackendV2Converter, "get_scheduling_stage_plugin", scheduling_plugin)  # noqa: B010
+    setattr(BackendV2Converter, "_ionq_hooks_forwarded", True)  # noqa: B010

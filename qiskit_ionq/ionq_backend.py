@@ -116,6 +116,7 @@ class IonQBackend(_BackendBase):
         self._client: Any = None
         self._target_cache: Any = None
         add_equivalences()  # tools translating to/from native gates rely on these routes
+        compat.forward_ionq_backend_hooks()  # Qiskit 1.x: transpile() sees our Target/plugins
         compat.init_backend(self, configuration, provider, self._default_options)
         if fields:
             self.set_options(**fields)

@@ -10,7 +10,6 @@ from qiskit import QuantumCircuit, transpile
 from qiskit.circuit.library import UnitaryGate
 from qiskit.quantum_info import random_unitary
 
-from qiskit_ionq import _qiskit_compat as compat
 from qiskit_ionq.ionq_backend import IonQQPUBackend
 
 ONE_Q = ["h", "x", "y", "z", "s", "sdg", "t", "tdg", "sx", "sxdg", "rx", "ry", "rz", "p", "u"]
@@ -67,21 +66,9 @@ def native_backend(family: str) -> Any:
 
 
 def transpile_native(circuit: QuantumCircuit, family: str, level: int) -> QuantumCircuit:
-    """``qiskit.transpile`` to a native backend the way this Qiskit line supports it.
-
-    Qiskit 1.x's transpile() does not forward a V1 backend's plugin hooks, so there the
-    plugin is named and the native basis given explicitly (see docs/compilation.md).
-    """
+    """``qiskit.transpile`` to a native backend of ``family`` (the same call on every line)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        if compat.TRANSPILE_USES_BACKEND_PLUGINS:
-            return transpile(
-                circuit, native_backend(family), optimization_level=level, seed_transpiler=5
-            )
+        warnings.simplefilter("ignore", DeprecationWarning)  # BackendV1 on Qiskit 1.x
         return transpile(
-            circuit,
-            basis_gates=["gpi", "gpi2", family, "measure", "reset", "barrier"],
-            translation_method="ionq",
-            optimization_level=level,
-            seed_transpiler=5,
+            circuit, native_backend(family), optimization_level=level, seed_transpiler=5
         )
