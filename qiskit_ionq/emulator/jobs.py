@@ -21,7 +21,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, fields
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from .catalog import JOB_TARGETS
 from .histogram import Histogram, iter_results_json
@@ -247,7 +247,7 @@ def render_job(
     return job
 
 
-def render_results(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
+def render_results(record: Record, *, sharpen: Union[bool, str] = False) -> Dict[str, Any]:
     """The ``/results`` body of a completed record (§6).
 
     A single-circuit job gives one histogram; a parent gives ``{child_id: histogram}`` in
@@ -256,7 +256,8 @@ def render_results(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
     Args:
         record: a completed record.
         sharpen: return the plurality-vote (sharpened) aggregation; identical to the
-            default for jobs without debiasing.
+            default for jobs without debiasing. A string names a v0.4 aggregation
+            (``"dnl"``, ``"majority"``, see :func:`results_source`).
     """
     source = results_source(record, sharpen=sharpen)
     if isinstance(source, Histogram):
@@ -264,12 +265,18 @@ def render_results(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
     return {k: dict(v) if isinstance(v, Histogram) else v for k, v in source.items()}
 
 
-def results_source(record: Record, *, sharpen: bool = False) -> Dict[str, Any]:
+def results_source(record: Record, *, sharpen: Union[bool, str] = False) -> Dict[str, Any]:
     """The stored object behind :func:`render_results`, not copied (do not mutate it).
 
     With ``sharpen`` it is the very object of the default aggregation when the two are the
     same (jobs without debiasing), so that callers caching the encoded body can share it.
+    ``sharpen`` may also name an aggregation kept in the record's ``aggregations``
+    (``"dnl"``, ``"majority"``: debiased jobs only); a job without it answers its default
+    aggregation, as an aggregation changes nothing without debiasing.
     """
+    if isinstance(sharpen, str):
+        other = (record.get("aggregations") or {}).get(sharpen)
+        return other or record.get("results") or {}  # type: ignore[no-any-return]
     if sharpen:
         sharpened = record.get("sharpened")
         if sharpened:
@@ -316,8 +323,11 @@ def completion_fields(
     # One copy per distinct histogram: without debiasing the sharpened aggregation is the
     # very same (read-only) dict, which halves the memory of a large result and lets the
     # server share its encoded body between ``sharpen=true`` and ``false``.
+    others = [dict(getattr(r, "aggregations", None) or {}) for r in results]
     if not children:
         parent["results"], parent["sharpened"] = _pair(results[0])
+        if others[0]:
+            parent["aggregations"] = others[0]
         return parent, {}
     # Keyed by child id in submission order: qiskit pairs them by position (§6.4).
     pairs = [_pair(r) for r in results]
@@ -326,6 +336,13 @@ def completion_fields(
         parent["sharpened"] = parent["results"]
     else:
         parent["sharpened"] = {cid: pair[1] for cid, pair in zip(children, pairs)}
+    if any(others):  # a circuit without debiasing contributes its default aggregation
+        parent["aggregations"] = {
+            name: {
+                cid: other.get(name, parent["results"][cid]) for cid, other in zip(children, others)
+            }
+            for name in sorted({name for other in others for name in other})
+        }
     per_child = {
         cid: {
             "execution_time": exec_ms // len(children),
@@ -333,8 +350,9 @@ def completion_fields(
             "gate_counts": dict(r.gate_counts or {}),
             "results": parent["results"][cid],
             "sharpened": parent["sharpened"][cid],
+            **({"aggregations": other} if other else {}),
         }
-        for cid, r in zip(children, results)
+        for cid, r, other in zip(children, results, others)
     }
     return parent, per_child
 

@@ -326,6 +326,57 @@ def debiased(
     return (values, average), (won, votes / len(variants))
 
 
+def other_aggregations(
+    outcomes: np.ndarray, width: int
+) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
+    """``(outcomes, probabilities)`` of the ``dnl`` and ``majority`` aggregations.
+
+    IonQ names these two aggregations of a debiased job without defining them; these are
+    the emulator's definitions (also written in docs/reference/ionq-api.md, section 9.6). The
+    shots are split into the same :data:`DEBIAS_VARIANTS` variants as :func:`debiased`.
+
+    * ``majority``: component-wise majority vote. Each variant votes for one bit string,
+      built bit by bit: bit ``j`` is the value most of the variant's shots have in bit ``j``
+      (an exact tie takes the bit of the variant's most frequent outcome, the smallest one
+      if several are equally frequent, so no random draw is needed). The result is the
+      fraction of variants voting for each string. It differs from ``voting`` (plurality of
+      whole strings) when the errors of the most frequent strings disagree bit by bit.
+    * ``dnl`` (de-noised average): the ``average`` aggregation restricted to the outcomes
+      that at least half of the variants observed, renormalised to sum to 1. An outcome only
+      a minority of the symmetrised variants produce is attributed to their noise. When no
+      outcome is that common (shots spread over many outcomes), it equals ``average``.
+
+    Args:
+        outcomes: basis-state index measured by each shot (``width`` bits).
+        width: number of bits of an outcome.
+    """
+    variants = np.array_split(outcomes, DEBIAS_VARIANTS)
+    ballots = []
+    seen_by: Counter[int] = Counter()
+    for variant in variants:
+        vals, n = np.unique(variant, return_counts=True)
+        seen_by.update(int(v) for v in vals)
+        plurality = int(vals[np.argmax(n)])
+        ballot = 0
+        for j in range(width):
+            ones = int(np.count_nonzero((variant >> j) & 1))
+            bit = (plurality >> j) & 1 if 2 * ones == len(variant) else int(2 * ones > len(variant))
+            ballot |= bit << j
+        ballots.append(ballot)
+    won, votes = np.unique(np.array(ballots, dtype=np.int64), return_counts=True)
+    weights = np.concatenate([np.full(len(v), 1 / (len(v) * len(variants))) for v in variants])
+    values, inverse = np.unique(np.concatenate(variants), return_inverse=True)
+    average = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(values))
+    keep = np.array([2 * seen_by[int(v)] >= len(variants) for v in values], dtype=bool)
+    if not keep.any():
+        keep[:] = True
+    kept = average[keep]
+    return {
+        "dnl": (values[keep], kept / kept.sum()),
+        "majority": (won, votes / len(variants)),
+    }
+
+
 def aggregate(
     rng: np.random.Generator, outcomes: np.ndarray, debias: bool
 ) -> Tuple[Tuple[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray]]:

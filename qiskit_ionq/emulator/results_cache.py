@@ -38,7 +38,7 @@ __all__ = [
 RESULTS_CACHE_BYTES = 256 * 1024 * 1024
 RESULTS_CACHE_FLOOR = 4096
 RESULTS_FILE_THRESHOLD = 16 * 1024 * 1024  # estimated JSON size from which bodies go to a file
-Key = Tuple[str, bool]  # (job id, sharpen)
+Key = Tuple[str, Union[bool, str]]  # (job id, sharpen or an aggregation's name)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ characterizations under ``/backends/{b}/characterizations``, and ``/whoami``, ``
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from . import v04
 from .jobs import STATUSES, RequestError, results_source
@@ -64,8 +64,8 @@ class V04Handlers:
 
     def results(self, job_id: str, query: Query, owner: Optional[str], **_: Any) -> Response:
         """``GET /jobs/{id}/results/probabilities[/aggregated]``: 404 until completed."""
-        sharpen = self.api.sharpen_param(query)
-        aggregation = self.features.aggregation(query)  # v0.4: aggregation=average|voting
+        aggregation = self.features.aggregation(query)  # v0.4: average|voting|dnl|majority
+        sharpen: Union[bool, str] = self.api.sharpen_param(query)
         sharpen = sharpen if aggregation is None else aggregation
         record = self.api._job(job_id, owner, full=True)
         if record["status"] != "completed":

@@ -16,8 +16,9 @@ https://docs.ionq.com/api-reference/v0.4/introduction):
 * ``GET /jobs/{id}/cost`` and ``GET /jobs/estimate`` (:mod:`.cost_model`).
 * ``POST /sessions``, ``GET /sessions``, ``GET /sessions/{id}``, ``POST /sessions/{id}/end``,
   ``GET /sessions/{id}/jobs``; ``GET /jobs?session_id=&target=`` filters.
-* ``aggregation=average|voting`` on the probabilities route (``dnl``/``majority`` are IonQ
-  aggregations this emulator does not compute: 400 saying so).
+* ``aggregation=average|voting|dnl|majority`` on the probabilities route: the four
+  aggregations of a debiased job (``dnl`` and ``majority`` as defined in
+  :func:`.noise.other_aggregations`); without debiasing all four are the plain frequencies.
 
 Per-job extras (type, dry run, session, estimated cost) are kept in memory beside the
 store: after a restart on a SQLite store, old jobs render as plain circuit jobs.
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import cost_model, qasm3_exec
 from .gates import JobFailure
@@ -47,7 +48,14 @@ __all__ = ["V04Features"]
 QASM3_TYPE = "ionq.qasm3.v1"
 PREFIX = "/v0.4"
 _ESTIMATE_TYPES = ("ionq.circuit.v1", "ionq.multi-circuit.v1", QASM3_TYPE)
-_AGGREGATIONS = {"average": False, "voting": True}
+# What each aggregation asks of the stored results (see jobs.results_source): the default
+# histogram, the sharpened (plurality) one, or one kept by name in ``aggregations``.
+_AGGREGATIONS: Dict[str, Union[bool, str]] = {
+    "average": False,
+    "voting": True,
+    "dnl": "dnl",
+    "majority": "majority",
+}
 
 
 def _flag(value: Optional[str], name: str, default: bool = False) -> bool:
@@ -360,20 +368,15 @@ class V04Features:
             return Response(200, payload.encode("utf-8"), media)
         return Response(200, json.dumps(payload, separators=(",", ":")).encode(), media)
 
-    def aggregation(self, query: Query) -> Optional[bool]:
-        """The ``sharpen`` value an ``aggregation=`` query asks for (``None``: not given)."""
+    def aggregation(self, query: Query) -> Union[bool, str, None]:
+        """What an ``aggregation=`` query asks for (``None``: not given): the ``sharpen``
+        value of ``average``/``voting``, or the name of ``dnl``/``majority``."""
         value = _single(query, "aggregation")
         if value is None:
             return None
         name = value.strip().lower()
-        if name in ("dnl", "majority"):
-            raise ApiError(
-                400,
-                f"aggregation={name!r} is an IonQ aggregation this emulator does not compute; "
-                "it offers 'average' and 'voting'.",
-            )
         if name not in _AGGREGATIONS:
-            raise ApiError(400, f"Unknown aggregation {value!r}; use average or voting.")
+            raise ApiError(400, f"Unknown aggregation {value!r}; use {', '.join(_AGGREGATIONS)}.")
         return _AGGREGATIONS[name]
 
     # ----------------------------------------------------------------- cost

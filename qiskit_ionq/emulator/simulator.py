@@ -69,6 +69,7 @@ from .noise import (
     debias_enabled,
     debias_option,
     noisy_outcomes,
+    other_aggregations,
     parse_shots,
     qpu_shot_ms,
     resolve_backend,
@@ -107,6 +108,8 @@ class CircuitResult:
             (:class:`.histogram.Histogram`).
         sharpened: plurality aggregation (``sharpen=true``); the same object as
             ``histogram`` unless the job was debiased.
+        aggregations: the ``dnl`` and ``majority`` aggregations of a debiased circuit, by
+            name (empty otherwise: without debiasing every aggregation is ``histogram``).
     """
 
     name: Optional[str]
@@ -114,6 +117,7 @@ class CircuitResult:
     gate_counts: Dict[str, int]
     histogram: Mapping[str, float]
     sharpened: Mapping[str, float] = field(default_factory=dict)
+    aggregations: Dict[str, Mapping[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -524,7 +528,11 @@ def _run_circuit(job: _Job, circ: Circuit, rng: Optional[np.random.Generator]) -
     average, plurality = aggregate(rng, outcomes, debias)
     hist = Histogram(average[1], _keys(average[0], active))
     sharp = hist if not debias else Histogram(plurality[1], _keys(plurality[0], active))
-    return CircuitResult(circ.name, circ.width, counts, hist, sharp)
+    others: Dict[str, Mapping[str, float]] = {}
+    if debias:
+        for name, (values, probs) in other_aggregations(outcomes, m).items():
+            others[name] = Histogram(probs, _keys(values, active))
+    return CircuitResult(circ.name, circ.width, counts, hist, sharp, others)
 
 
 def execute(

@@ -9,10 +9,11 @@ through :meth:`JobStore.update`, which atomically replaces the record (and can r
 change when the job has meanwhile reached another status, e.g. a cancel racing a worker).
 
 A SQLite store keeps each record in two columns: the small fields every status poll and
-listing needs (``data``), and the large ones (``body``, ``results``, ``sharpened``: the
-request and the histograms, see :data:`HEAVY_FIELDS`) apart, read only when asked for with
-``get(job_id, full=True)``. A store file is locked by the process that opened it: a second
-emulator on the same file is refused with a clear error instead of both writing to it.
+listing needs (``data``), and the large ones (``body``, ``results``, ``sharpened``,
+``aggregations``: the request and the histograms, see :data:`HEAVY_FIELDS`) apart, read only
+when asked for with ``get(job_id, full=True)``. A store file is locked by the process that
+opened it: a second emulator on the same file is refused with a clear error instead of both
+writing to it.
 
 Deleted jobs are kept as *tombstones* (``deleted`` true, payload dropped) so that a list
 cursor naming a deleted job still has a position (docs/reference/ionq-api.md §2.3: the cursor is a
@@ -39,7 +40,13 @@ Record = Dict[str, Any]
 # Fields kept on a tombstone; everything else (body, histograms, metadata) is dropped.
 _TOMBSTONE_FIELDS = ("id", "seq", "parent", "children", "request")
 # Large fields, kept apart by the SQLite store and read only by get(..., full=True).
-HEAVY_FIELDS = ("body", "results", "sharpened", "artifacts")  # artifacts: v0.4 shots etc.
+HEAVY_FIELDS = (
+    "body",
+    "results",
+    "sharpened",
+    "aggregations",
+    "artifacts",
+)  # artifacts: v0.4 shots etc.
 
 
 class StoreLockedError(RuntimeError):

@@ -232,12 +232,45 @@ def test_v04_debiasing_and_aggregations(provider, emulator):
     voting = job.result(aggregation="voting").get_probabilities()
     assert voting != average  # two aggregations of the debiased variants
     assert job.result(sharpen=True).get_probabilities() == voting  # sharpen = voting
-    with pytest.raises(IonQAPIError, match="does not compute"):
-        job.result(aggregation="dnl")  # an IonQ aggregation the emulator lacks: its 400
+    # dnl: the average without the outcomes fewer than half of the 25 variants saw (the
+    # emulator's definition, docs/reference/ionq-api.md section 9.6), renormalised.
+    dnl = job.result(aggregation="dnl").get_probabilities()
+    assert sum(dnl.values()) == pytest.approx(1.0)
+    assert {"000", "111"} <= set(dnl) < set(average)  # some noise outcome was dropped
+    kept = sum(average[k] for k in dnl)
+    assert all(dnl[k] == pytest.approx(average[k] / kept) for k in dnl)
+    for key, p in average.items():
+        if round(p * 1000) < 13:  # in at most 12 of the 25 variants: noise
+            assert key not in dnl
+    # Without debiasing every aggregation is the plain frequencies.
+    plain = backend.run(qc, shots=1000, debiasing=False)
+    freqs = plain.result().get_probabilities()
+    for name in ("voting", "dnl", "majority"):
+        assert plain.result(aggregation=name).get_probabilities() == freqs
     with pytest.raises(IonQInvalidOptionError, match="does not support symmetry_verification"):
         backend.run(qc, shots=1000, symmetry_verification=True)
     with pytest.raises(IonQInvalidOptionError, match="at least 500 shots"):
         backend.run(qc, shots=100, debiasing=True)
+
+
+def test_v04_majority_votes_bit_by_bit_where_voting_takes_whole_strings(provider):
+    # P(000) = 0.36 and P(001) = P(011) = P(101) = P(111) = 0.16 (Qiskit order, q2 q1 q0):
+    # the most frequent string is 000, but q0 reads 1 in 64% of the shots and q1, q2 in
+    # 32%, so bit by bit the majority is 001.
+    qc = QuantumCircuit(3, 3)
+    qc.ry(2 * np.arcsin(np.sqrt(0.64)), 0)
+    qc.cry(np.pi / 2, 0, 1)
+    qc.cry(np.pi / 2, 0, 2)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    job = provider.get_backend("ionq_qpu.aria-1").run(qc, shots=10_000, debiasing=True)
+    average = job.result(aggregation="average").get_probabilities()
+    assert average["000"] == pytest.approx(0.36, abs=0.03)
+    assert average["001"] == pytest.approx(0.16, abs=0.03)
+    # 400 shots per variant: every variant's plurality is 000, its bitwise majority 001.
+    assert job.result(aggregation="voting").get_probabilities() == {"000": 1.0}
+    assert job.result(aggregation="majority").get_probabilities() == {"001": 1.0}
+    with pytest.raises(IonQInvalidOptionError, match="Unknown aggregation"):
+        job.result(aggregation="median")
 
 
 # ---------------------------------------------------------------- listing

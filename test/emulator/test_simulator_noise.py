@@ -177,6 +177,50 @@ def test_debiasing_defaults(gateset, shots, option, on):
     assert (r.sharpened != r.histogram) is on
 
 
+def test_majority_and_dnl_aggregations_by_hand():
+    # 25 variants of 5 shots, 3-bit outcomes. Fifteen variants see 0,0,7,3,5: their most
+    # frequent outcome is 0, but bit by bit the majority is 001 (bit 0 set in 7, 3 and 5;
+    # bits 1 and 2 in only two shots each). Ten variants see 6 only.
+    outcomes = np.array([0, 0, 7, 3, 5] * 15 + [6] * 50, dtype=np.int64)
+    assert noise.DEBIAS_VARIANTS == 25
+    found = noise.other_aggregations(outcomes, 3)
+    values, probs = found["majority"]
+    assert dict(zip(values.tolist(), probs.tolist())) == {1: 0.6, 6: 0.4}
+    # dnl: 6 was seen by 10 of 25 variants (a minority) and goes; the average of the rest
+    # (0: 0.24, 3/5/7: 0.12 each) is renormalised by its mass 0.6.
+    values, probs = found["dnl"]
+    assert values.tolist() == [0, 3, 5, 7]
+    assert probs.tolist() == pytest.approx([0.4, 0.2, 0.2, 0.2])
+    # The plurality vote of the same variants, for contrast: 0 wins where majority has 1.
+    _average, (won, votes) = noise.debiased(np.random.default_rng(0), outcomes)
+    assert dict(zip(won.tolist(), votes.tolist())) == {0: 0.6, 6: 0.4}
+
+
+def test_majority_tie_takes_the_bit_of_the_most_frequent_outcome():
+    # Each variant: 1, 2, 1, 2 -> 1 and 2 tie as most frequent (the smaller, 1, is taken);
+    # bit 0 and bit 1 are each set in half of the shots, so both come from 1: ballot 01.
+    outcomes = np.array([1, 2, 1, 2] * 25, dtype=np.int64)
+    values, probs = noise.other_aggregations(outcomes, 2)["majority"]
+    assert values.tolist() == [1] and probs.tolist() == [1.0]
+
+
+def test_dnl_without_a_common_outcome_is_the_average():
+    outcomes = np.arange(25, dtype=np.int64)  # one shot per variant, all different
+    values, probs = noise.other_aggregations(outcomes, 5)["dnl"]
+    assert values.tolist() == list(range(25))
+    assert probs.tolist() == pytest.approx([1 / 25] * 25)
+
+
+def test_simulator_keeps_dnl_and_majority_of_debiased_circuits_only():
+    r = hist(body(BELL, target="qpu.aria-1", shots=1000), seed=5)
+    assert sorted(r.aggregations) == ["dnl", "majority"]
+    assert set(r.aggregations["majority"]) <= {"0", "3"}
+    assert math.isclose(sum(r.aggregations["dnl"].values()), 1.0)
+    assert set(r.aggregations["dnl"]) <= set(r.histogram)
+    off = body(BELL, target="qpu.aria-1", shots=1000, error_mitigation={"debias": False})
+    assert hist(off, seed=5).aggregations == {}
+
+
 def test_debiasing_never_applies_to_simulators():
     b = body(BELL, model="aria-1", seed=1, error_mitigation={"debias": True})
     r = hist(b)
