@@ -15,7 +15,8 @@ https://docs.ionq.com/api-reference/v0.4/introduction):
   ``GET /jobs/{id}/results/shots`` (v1: decimal strings) and ``/results/histogram``.
 * ``GET /jobs/{id}/cost`` and ``GET /jobs/estimate`` (:mod:`.cost_model`).
 * ``POST /sessions``, ``GET /sessions``, ``GET /sessions/{id}``, ``POST /sessions/{id}/end``,
-  ``GET /sessions/{id}/jobs``; ``GET /jobs?session_id=&target=`` filters.
+  ``GET /sessions/{id}/jobs``; ``GET /jobs?session_id=&target=`` filters. With several API
+  keys, each key sees only its own sessions, as with jobs.
 * ``aggregation=average|voting|dnl|majority`` on the probabilities route: the four
   aggregations of a debiased job (``dnl`` and ``majority`` as defined in
   :func:`.noise.other_aggregations`); without debiasing all four are the plain frequencies.
@@ -218,7 +219,7 @@ class V04Features:
         session_id = body.get("session_id")
         if session_id is not None:
             try:
-                self.sessions.admit(str(session_id), target, estimated)
+                self.sessions.admit(str(session_id), target, estimated, owner)
             except SessionRefusal as exc:
                 raise ApiError(exc.status, str(exc)) from None
         try:
@@ -420,28 +421,28 @@ class V04Features:
         )
 
     # ----------------------------------------------------------------- sessions
-    def create_session(self, body: Any, **_: Any) -> Response:
-        """``POST /sessions`` -> 201 session."""
+    def create_session(self, body: Any, owner: Optional[str] = None, **_: Any) -> Response:
+        """``POST /sessions`` -> 201 session (of the caller's key, like its jobs)."""
         try:
-            return json_response(self.sessions.create(body), 201)
+            return json_response(self.sessions.create(body, owner=owner), 201)
         except SessionRefusal as exc:
             raise ApiError(exc.status, str(exc)) from None
 
-    def list_sessions(self, query: Query, **_: Any) -> Dict[str, Any]:
-        """``GET /sessions?active=``."""
+    def list_sessions(self, query: Query, owner: Optional[str] = None, **_: Any) -> Dict[str, Any]:
+        """``GET /sessions?active=``: the caller's sessions."""
         active = _single(query, "active")
-        return self.sessions.list(None if active is None else _flag(active, "active"))
+        return self.sessions.list(None if active is None else _flag(active, "active"), owner)
 
-    def get_session(self, session_id: str, **_: Any) -> Dict[str, Any]:
-        """``GET /sessions/{id}``."""
-        session = self.sessions.get(session_id)
+    def get_session(self, session_id: str, owner: Optional[str] = None, **_: Any) -> Dict[str, Any]:
+        """``GET /sessions/{id}`` (another key's session is a 404, as its jobs are)."""
+        session = self.sessions.get(session_id, owner)
         if session is None:
             raise ApiError(404, f"Session {session_id} not found.")
         return session
 
-    def end_session(self, session_id: str, **_: Any) -> Dict[str, Any]:
+    def end_session(self, session_id: str, owner: Optional[str] = None, **_: Any) -> Dict[str, Any]:
         """``POST /sessions/{id}/end`` (ending an ended session is a no-op)."""
-        session = self.sessions.end(session_id)
+        session = self.sessions.end(session_id, owner=owner)
         if session is None:
             raise ApiError(404, f"Session {session_id} not found.")
         return session
@@ -454,7 +455,7 @@ class V04Features:
             return query
         ids: Optional[set] = None
         if session_id is not None:
-            found = self.sessions.job_ids(session_id)
+            found = self.sessions.job_ids(session_id, owner)
             if found is None:
                 raise ApiError(404, f"Session {session_id} not found.")
             ids = set(found)

@@ -52,6 +52,11 @@ def _positive_int(settings: Dict[str, Any], key: str) -> Optional[int]:
 class SessionStore:
     """All sessions of one emulator (thread-safe).
 
+    Each session belongs to the API key that created it (its ``owner``, what the server's
+    access check returns; ``None`` when keys are not told apart): like jobs, a session of
+    another key is unknown to the caller (listed nowhere, a 404 by id, refused as a job's
+    ``session_id``).
+
     Args:
         backends: names a session may be opened on (``qpu.*`` systems).
         clock: seconds since the epoch (tests pass a fake one).
@@ -65,6 +70,14 @@ class SessionStore:
         self._lock = threading.Lock()
         self._sessions: Dict[str, Dict[str, Any]] = {}
         self._usage: Dict[str, Dict[str, Any]] = {}  # id -> {"jobs": [...], "cost": float}
+        self._owners: Dict[str, Optional[str]] = {}  # id -> the key that created it
+
+    def _mine(self, session_id: str, owner: Optional[str]) -> Optional[Dict[str, Any]]:
+        """The session ``session_id`` if ``owner`` created it (call with the lock held)."""
+        session = self._sessions.get(session_id)
+        if session is None or self._owners.get(session_id) != owner:
+            return None
+        return session
 
     # -- helpers ------------------------------------------------------------------------
     def _expire(self, session: Dict[str, Any], now: float) -> None:
@@ -78,8 +91,11 @@ class SessionStore:
         session.update(active=False, status="ended", ended_at=_iso(now), ender_id=ender)
 
     # -- routes ---------------------------------------------------------------------------
-    def create(self, body: Any, creator: str = "emulator") -> Dict[str, Any]:
-        """``POST /sessions``: a new session (raises :class:`SessionRefusal` on bad input)."""
+    def create(
+        self, body: Any, creator: str = "emulator", owner: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """``POST /sessions``: a new session of ``owner`` (raises :class:`SessionRefusal` on
+        bad input)."""
         if not isinstance(body, dict):
             raise SessionRefusal("The body must be a JSON object with 'backend'.")
         backend = body.get("backend")
@@ -125,48 +141,58 @@ class SessionStore:
         with self._lock:
             self._sessions[session["id"]] = session
             self._usage[session["id"]] = {"jobs": [], "cost": 0.0, "start": now}
+            self._owners[session["id"]] = owner
         return dict(session)
 
-    def get(self, session_id: str) -> Optional[Dict[str, Any]]:
-        """``GET /sessions/{id}`` (``None`` when unknown)."""
+    def get(self, session_id: str, owner: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """``GET /sessions/{id}`` (``None`` when unknown to ``owner``)."""
         with self._lock:
-            session = self._sessions.get(session_id)
+            session = self._mine(session_id, owner)
             if session is None:
                 return None
             self._expire(session, self._clock())
             return dict(session)
 
-    def list(self, active: Optional[bool] = None) -> Dict[str, Any]:
-        """``GET /sessions?active=``."""
+    def list(self, active: Optional[bool] = None, owner: Optional[str] = None) -> Dict[str, Any]:
+        """``GET /sessions?active=``: the sessions of ``owner``."""
         with self._lock:
             now = self._clock()
             for session in self._sessions.values():
                 self._expire(session, now)
             items = [
-                dict(s) for s in self._sessions.values() if active is None or s["active"] is active
+                dict(s)
+                for s in self._sessions.values()
+                if (active is None or s["active"] is active) and self._owners[s["id"]] == owner
             ]
         return {"organization_id": "emulator-org", "sessions": items}
 
-    def end(self, session_id: str, ender: str = "emulator") -> Optional[Dict[str, Any]]:
-        """``POST /sessions/{id}/end`` (idempotent; ``None`` when unknown)."""
+    def end(
+        self, session_id: str, ender: str = "emulator", owner: Optional[str] = None
+    ) -> Optional[Dict[str, Any]]:
+        """``POST /sessions/{id}/end`` (idempotent; ``None`` when unknown to ``owner``)."""
         with self._lock:
-            session = self._sessions.get(session_id)
+            session = self._mine(session_id, owner)
             if session is None:
                 return None
             if session["active"]:
                 self._end(session, self._clock(), ender)
             return dict(session)
 
-    def job_ids(self, session_id: str) -> Optional[List[str]]:
-        """The ids of the jobs created in a session, in order (``None`` when unknown)."""
+    def job_ids(self, session_id: str, owner: Optional[str] = None) -> Optional[List[str]]:
+        """The ids of the jobs created in a session, in order (``None`` when unknown to
+        ``owner``)."""
         with self._lock:
-            usage = self._usage.get(session_id)
-            return None if usage is None else list(usage["jobs"])
+            if self._mine(session_id, owner) is None:
+                return None
+            return list(self._usage[session_id]["jobs"])
 
-    def admit(self, session_id: Any, backend: str, cost: float) -> None:
-        """Check that a job may join ``session_id`` (raises :class:`SessionRefusal`)."""
+    def admit(
+        self, session_id: Any, backend: str, cost: float, owner: Optional[str] = None
+    ) -> None:
+        """Check that a job of ``owner`` may join ``session_id`` (raises
+        :class:`SessionRefusal`)."""
         with self._lock:
-            session = self._sessions.get(str(session_id))
+            session = self._mine(str(session_id), owner)
             if session is None:
                 raise SessionRefusal(f"Session {session_id!r} does not exist.")
             self._expire(session, self._clock())
@@ -215,3 +241,4 @@ class SessionStore:
         with self._lock:
             self._sessions.clear()
             self._usage.clear()
+            self._owners.clear()

@@ -12,6 +12,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import requests
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.quantum_info import Statevector
 
@@ -216,6 +217,36 @@ def test_session_ends_on_error_and_enforces_its_limits(provider, emulator):
         with pytest.raises(IonQAPIError, match="cost_limit"):
             backend.run(_bell(), shots=10)
     assert limited.status() == capped.status() == "ended"
+
+
+def test_sessions_are_separate_per_api_key():
+    from qiskit_ionq import IonQProvider
+    from qiskit_ionq.emulator import IonQEmulator
+
+    with IonQEmulator(api_keys=["alice-key", "bob-key"], api_version="v0.4", seed=3) as emu:
+        alice = IonQProvider(token="alice-key", url=emu.url).get_backend("ionq_qpu.aria-1")
+        bob = IonQProvider(token="bob-key", url=emu.url).get_backend("ionq_qpu.aria-1")
+        with alice.session(max_jobs=5) as mine, bob.session() as theirs:
+            alice.run(_bell(), shots=10)
+            foreign = bob.session(mine.id)  # Alice's id, read and used with Bob's key
+            for call in (foreign.status, foreign.end):
+                with pytest.raises(IonQAPIError) as info:
+                    call()
+                assert info.value.status_code == 404
+            before = len(emu.job_ids())
+            with pytest.raises(IonQAPIError, match="does not exist") as info:
+                bob.run(_bell(), shots=10, session_id=mine.id)
+            assert info.value.status_code == 400 and len(emu.job_ids()) == before
+            with pytest.raises(IonQAPIError):
+                foreign.jobs()
+            assert mine.status() == "started" and mine.active  # untouched by Bob
+            assert theirs.status() == "created" and len(mine.jobs()) == 1
+            for key, own in (("alice-key", mine.id), ("bob-key", theirs.id)):
+                listed = requests.get(
+                    f"{emu.url}/sessions", headers={"Authorization": f"apiKey {key}"}, timeout=10
+                ).json()["sessions"]
+                assert [s["id"] for s in listed] == [own]
+        assert mine.status() == "ended" and theirs.status() == "ended"
 
 
 # ---------------------------------------------------------------- error mitigation
