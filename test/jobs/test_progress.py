@@ -149,3 +149,23 @@ def test_env_var_switches_it_off(slow_emulator, monkeypatch, capsys):
     backend = slow_emulator.provider().get_backend("ionq_simulator")
     backend.run(_bell(), shots=10).wait_for_final_state()
     assert "IonQ job" not in capsys.readouterr().err
+
+
+def test_a_notebook_counts_as_interactive(monkeypatch):
+    import types
+
+    class ZMQInteractiveShell:  # the class name Jupyter's kernel shell has
+        pass
+
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = ZMQInteractiveShell  # type: ignore[attr-defined]
+    monkeypatch.delenv(progress.ENV_VAR, raising=False)
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert progress_mode(None, io.StringIO()) == "notebook"
+    assert progress_mode(False, io.StringIO()) is None
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # no widgets: the plain line
+    out = io.StringIO()
+    display = WaitProgress("abcdef0123", "notebook", stream=out, show_after=0)
+    display.update("RUNNING")
+    display.close("DONE")
+    assert "IonQ job abcdef01: DONE" in out.getvalue()
