@@ -21,8 +21,9 @@ https://docs.ionq.com/api-reference/v0.4/introduction):
   aggregations of a debiased job (``dnl`` and ``majority`` as defined in
   :func:`.noise.other_aggregations`); without debiasing all four are the plain frequencies.
 
-Per-job extras (type, dry run, session, estimated cost) are kept in memory beside the
-store: after a restart on a SQLite store, old jobs render as plain circuit jobs.
+Per-job extras (type, dry run, session, estimated cost) are written into the job's record
+(field :data:`EXTRAS_FIELD`), so a SQLite store keeps them across a restart; a copy in memory
+saves a store read per rendering. Sessions themselves live in memory only.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ from .v04_jobs import (
     stored_qasm3_input,
 )
 
-__all__ = ["V04Features"]
+__all__ = ["EXTRAS_FIELD", "V04Features"]
+
+EXTRAS_FIELD = "v04_extras"  # light record field: what a v0.4 create said beyond the body
 
 QASM3_TYPE = "ionq.qasm3.v1"
 PREFIX = "/v0.4"
@@ -133,9 +136,16 @@ class V04Features:
         return [e["backend"] for e in self.api.catalog.backends() if e["backend"] != "simulator"]
 
     def extras(self, job_id: str) -> Dict[str, Any]:
-        """What the create request said beyond the stored body (type, dry run, session)."""
+        """What the create request said beyond the stored body (type, dry run, session);
+        read from the job's record when this process did not create it (a restart)."""
         with self._lock:
-            return dict(self._extras.get(job_id) or {})
+            found = self._extras.get(job_id)
+        if found is None:
+            record = self.api.manager.store.get(job_id, include_deleted=True)
+            read = dict((record or {}).get(EXTRAS_FIELD) or {})
+            with self._lock:  # also "none" is kept: a job created meanwhile overwrites it
+                found = self._extras.setdefault(job_id, read)
+        return dict(found)
 
     def _simulator(self) -> Optional[FeatureSimulator]:
         sim = self.api.manager.sim
@@ -237,6 +247,7 @@ class V04Features:
         }
         with self._lock:
             self._extras[record["id"]] = extras
+        self.api.manager.store.update(record["id"], {EXTRAS_FIELD: extras})
         if session_id is not None:
             self.sessions.record(str(session_id), record["id"], estimated)
         answer = {"id": record["id"], "status": "submitted", "session_id": extras["session_id"]}

@@ -320,6 +320,31 @@ def test_job_listing_with_filters_and_cursor_paging(provider, monkeypatch):
     assert len(done) == 2 and all(j.status().name == "DONE" for j in done)
 
 
+def test_v04_job_extras_survive_a_restart_on_the_sqlite_store(tmp_path):
+    """Type, dry run, session and estimated cost are kept in the job's record."""
+    from qiskit_ionq.emulator import IonQEmulator
+
+    path = str(tmp_path / "jobs.db")
+    with IonQEmulator(api_version="v0.4", store=path, seed=5) as emu:
+        qpu = emu.provider().get_backend("ionq_qpu.aria-1")
+        dry = qpu.run(_bell(), shots=100, dry_run=True)
+        with qpu.session() as session:
+            ran = qpu.run(_bell(), shots=300)
+        ran.result()
+        before = {job.job_id(): (job._refresh(), job.cost()) for job in (dry, ran)}
+    with IonQEmulator(api_version="v0.4", store=path, seed=5) as emu:
+        qpu = emu.provider().get_backend("ionq_qpu.aria-1")
+        for job_id, (view, cost) in before.items():
+            again = qpu.retrieve_job(job_id)
+            after = again._refresh()
+            for field in ("type", "dry_run", "session_id"):
+                assert after[field] == view[field], field
+            assert again.cost() == cost
+        assert before[dry.job_id()][0]["dry_run"] is True
+        assert before[ran.job_id()][0]["session_id"] == session.id
+        assert before[ran.job_id()][1].actual == before[ran.job_id()][1].estimated
+
+
 def test_artifacts_survive_the_sqlite_store(tmp_path):
     """The SQLite store keeps artifacts with the heavy fields; job objects still list them."""
     from qiskit_ionq.emulator import IonQEmulator
