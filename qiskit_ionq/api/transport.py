@@ -20,8 +20,10 @@ import http.client
 import logging
 import os
 import random
+import socket
+import threading
 import time
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import SplitResult, urlsplit
 
 import requests
@@ -212,6 +214,81 @@ class _NoCookies(RequestsCookieJar):
 _MAX_CACHED_POOLS = 8
 
 
+class _Watched(threading.local):
+    """Per thread: the list that records the connections of the attempt being sent, while a
+    caller's deadline is armed for it (see :func:`_cut_at`)."""
+
+    connections: Optional[List[Any]] = None
+
+
+_WATCHED = _Watched()
+
+
+def _watching(pool_class: Any) -> Any:
+    """``pool_class`` that tells :data:`_WATCHED` which connection an attempt uses."""
+
+    class WatchedPool(pool_class):  # type: ignore[misc, valid-type]
+        def _get_conn(self, timeout: Any = None) -> Any:
+            conn = super()._get_conn(timeout)
+            seen = _WATCHED.connections
+            if seen is not None:
+                seen.append(conn)
+            return conn
+
+    WatchedPool.__name__ = WatchedPool.__qualname__ = f"Watched{pool_class.__name__}"
+    return WatchedPool
+
+
+_WATCHED_POOLS = {
+    "http": _watching(urllib3.HTTPConnectionPool),
+    "https": _watching(urllib3.HTTPSConnectionPool),
+}
+
+
+class _Cutter:
+    """A timer that shuts an attempt's socket down when the caller's time limit passes.
+
+    Why: a per-read timeout cannot bound a server that sends the status line and then a
+    header byte every few seconds (each read succeeds), and the body bound of
+    :func:`_read_body` only starts once the headers are complete. A caller's own time limit
+    (``job.result(timeout=5)``) must hold whatever the server does, so the socket is shut
+    from outside: the blocked read returns at once and the attempt fails as a timeout.
+    :meth:`disarm` runs when the attempt ends, under the same lock as the cut, so a
+    connection that went back to the pool is never shut afterwards.
+    """
+
+    def __init__(self, delay: float) -> None:
+        self.connections: List[Any] = []
+        self.fired = False
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(delay, 0.0), self._cut)
+        self._timer.daemon = True
+
+    def arm(self) -> None:
+        _WATCHED.connections = self.connections
+        self._timer.start()
+
+    def disarm(self) -> None:
+        _WATCHED.connections = None
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+    def _cut(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            for conn in self.connections:
+                sock = getattr(conn, "sock", None)
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:  # already closed: nothing is waiting on it
+                        pass
+
+
 class _PoolPerOrigin(HTTPAdapter):
     """``HTTPAdapter`` that remembers the urllib3 pool for each origin and its settings.
 
@@ -228,6 +305,11 @@ class _PoolPerOrigin(HTTPAdapter):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._pools: Dict[Tuple[Any, ...], Any] = {}
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """The stock pool manager, whose pools report the connection each attempt uses."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
 
     def get_connection_with_tls_context(
         self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
@@ -478,6 +560,7 @@ class Transport:
                 send["timeout"] = (min(connect_read[0], left), min(connect_read[1], left))
                 read_until = min(read_until, hard)
             send["read_until"] = read_until
+            send["hard_deadline"] = hard
             reply, failure, error = self._send_once(method, url, path, send, secrets, attempt)
             retry_after: Optional[float] = None
             outcome: Outcome
@@ -532,6 +615,27 @@ class Transport:
         outside this ``except`` block: the requests exception (whose ``request`` holds the
         headers) is then neither ``__cause__`` nor ``__context__`` of what the user sees."""
         logger.debug("%s %s (attempt %d)", method, path, attempt)
+        hard = send.get("hard_deadline")
+        if hard is None:
+            return self._attempt(method, url, path, send, secrets, attempt, None)
+        cutter = _Cutter(min(hard, send["read_until"]) - self.clock())
+        cutter.arm()
+        try:
+            return self._attempt(method, url, path, send, secrets, attempt, cutter)
+        finally:
+            cutter.disarm()
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        send: Dict[str, Any],
+        secrets: Sequence[str],
+        attempt: int,
+        cutter: Optional[_Cutter],
+    ) -> Tuple[Optional[Reply], Optional[Failure], Optional[IonQError]]:
+        """The body of :meth:`_send_once`; ``cutter`` is armed when the caller set a limit."""
         try:
             # The API never redirects (ionq-api.md §1.4); following one would turn a POST into
             # a GET and could carry the request to an unexpected host.
@@ -559,6 +663,8 @@ class Transport:
             )
             try:
                 content = _read_body(response, send["max_bytes"], send["read_until"], self.clock)
+                if cutter is not None and cutter.fired:  # a close-delimited body ends at the cut
+                    raise _BodyLimit("the response did not arrive in time", True)
             except BaseException:
                 response.close()  # a half-read connection must not go back to the pool
                 raise
@@ -573,6 +679,9 @@ class Transport:
         except (_R.RequestException, _U.HTTPError, http.client.HTTPException, OSError) as exc:
             failure, is_timeout = _classify_exception(exc)
             detail = _describe(exc, secrets)
+            if cutter is not None and cutter.fired:  # our own cut, not the server's doing
+                failure, is_timeout = Failure.MAYBE_SENT, True
+                detail = f"the response did not arrive in time ({method} {path})"
         else:
             status, reason = response.status_code, str(response.reason or "")
             return (

@@ -35,6 +35,7 @@ __all__ = [
     "raw_reply",
     "sequence",
     "trickle",
+    "trickle_headers",
 ]
 
 
@@ -224,6 +225,18 @@ def trickle(interval: float = 2.0, content_length: int = 10**6) -> Behaviour:
         conn.sendall(b"{")
         while not request.stopping.wait(interval):
             conn.sendall(b" ")
+
+    return behaviour
+
+
+def trickle_headers(interval: float = 0.3) -> Behaviour:
+    """The status line, then one header byte every ``interval`` seconds, never finishing the
+    headers: no single read ever times out and no body ever starts."""
+
+    def behaviour(conn: socket.socket, request: Request) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        while not request.stopping.wait(interval):
+            conn.sendall(b"a")
 
     return behaviour
 

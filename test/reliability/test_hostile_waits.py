@@ -21,6 +21,7 @@ from hostile_server import (
     raw_reply,
     sequence,
     trickle,
+    trickle_headers,
 )
 
 from qiskit_ionq import IonQProvider
@@ -89,6 +90,16 @@ def test_result_timeout_against_a_trickling_results_body(server):
 def test_trickling_job_status_is_bounded_too(server):
     server.on("GET", f"/v0.3/jobs/{JOB}", trickle(interval=0.3))
     error, took = elapsed(lambda: job_on(server).wait_for_final_state(timeout=1.0))
+    assert isinstance(error, IonQJobTimeoutError), error
+    assert took < 1.0 + MARGIN
+
+
+@pytest.mark.parametrize("method", ["result", "wait_for_final_state"])
+def test_trickling_response_headers_are_bounded_too(server, method):
+    # The headers themselves trickle in, a byte every 0.3 s, forever: before any body
+    # exists, so only a bound on the whole request (not per read) can end the call.
+    server.on("GET", f"/v0.3/jobs/{JOB}", trickle_headers(interval=0.3))
+    error, took = elapsed(lambda: getattr(job_on(server), method)(timeout=1.0))
     assert isinstance(error, IonQJobTimeoutError), error
     assert took < 1.0 + MARGIN
 
