@@ -28,13 +28,27 @@ Conventions (docs/reference/ionq-api.md §§1.2, 1.4, 7.1 and Appendix A):
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .catalog import Catalog
 from .faults import FaultInjector, FaultRule, cdn_error_page, reason
+from .http_api import (  # noqa: F401 - names other modules and tests take from here
+    ADMIN,
+    JSON_TYPE,
+    KEY,
+    MAX_PAGE,
+    PUBLIC,
+    ApiError,
+    Handler,
+    Query,
+    Response,
+    _ids,
+    error_response,
+    int_param,
+    json_response,
+    single_param,
+)
 from .jobs import STATUSES, RequestError, render_job, results_source
 from .lifecycle import JobManager
 from .results_cache import EncodedResults, FileBody
@@ -47,33 +61,9 @@ V04_PREFIX = "/v0.4"
 #: The API versions served, by path prefix; route templates are relative to them.
 API_PREFIXES = (API_PREFIX, V04_PREFIX)
 ADMIN_PREFIX = "/_emulator"
-JSON_TYPE = "application/json"
-Query = Dict[str, List[str]]
 
-
-@dataclass
-class Response:
-    """An HTTP response before it is written: status, body bytes (or a file holding the
-    body, sent with ``sendfile``), content type, headers."""
-
-    status: int
-    body: bytes
-    content_type: str = JSON_TYPE
-    headers: Dict[str, str] = field(default_factory=dict)
-    file: Optional[FileBody] = None
-
-
-def json_response(payload: Any, status: int = 200) -> Response:
-    """Serialize ``payload`` as a JSON response."""
-    return Response(status, json.dumps(payload, separators=(",", ":")).encode())
-
-
-def error_response(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> Response:
-    """The vendor's error body (§7.1) for ``status``."""
-    payload = {"error": reason(status), "message": message, "statusCode": status}
-    response = json_response(payload, status)
-    response.headers.update(headers or {})
-    return response
+_single = single_param
+_int_param = int_param
 
 
 def fault_response(rule: FaultRule) -> Response:
@@ -87,55 +77,12 @@ def fault_response(rule: FaultRule) -> Response:
     return error_response(status, f"Injected fault: {status} {reason(status)}.", headers)
 
 
-class ApiError(Exception):
-    """Raised by route handlers to answer with an error body."""
-
-    def __init__(self, status: int, message: str, headers: Optional[Dict[str, str]] = None):
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
-
-
 def api_relative(path: str) -> Optional[str]:
     """``path`` relative to its API version prefix (``/v0.4/jobs`` -> ``/jobs``), or None."""
     for prefix in API_PREFIXES:
         if path == prefix or path.startswith(prefix + "/"):
             return path[len(prefix) :].rstrip("/") or "/"
     return None
-
-
-def _single(query: Query, name: str) -> Optional[str]:
-    values = query.get(name)
-    return values[-1] if values else None
-
-
-def _int_param(value: Any, name: str, low: int, high: Optional[int] = None) -> int:
-    try:
-        number = int(value)
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ApiError(400, f"'{name}' must be an integer, got {value!r}.") from None
-    if number < low or (high is not None and number > high):
-        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise ApiError(400, f"'{name}' must be {bounds}, got {number}.")
-    return number
-
-
-def _ids(query: Query, body: Any) -> List[str]:
-    """Job ids of the *-many routes: query ``ids`` (repeatable / comma list) or body ``ids``."""
-    raw = query.get("ids") or query.get("ids[]")
-    if raw:
-        ids: Any = [part for value in raw for part in value.split(",") if part]
-    else:
-        ids = body.get("ids") if isinstance(body, dict) else None
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
-        raise ApiError(400, 'Give job ids as a JSON body {"ids": [...]} or query ids=<id>.')
-    return ids
-
-
-Handler = Callable[..., Any]
-PUBLIC, KEY, ADMIN = "public", "key", "admin"  # who may call a route (see .security)
-MAX_PAGE = 1000  # GET /jobs?limit=: larger pages are refused rather than built
 
 
 class Api:

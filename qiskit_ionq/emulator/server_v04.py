@@ -9,13 +9,18 @@ characterizations under ``/backends/{b}/characterizations``, and ``/whoami``, ``
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from . import v04
+from .http_api import ApiError, Query, Response
+from .http_api import int_param as _int_param
+from .http_api import single_param as _single
 from .jobs import STATUSES, RequestError, results_source
 from .results_cache import FileBody
-from .server import Api, ApiError, Query, Response, _int_param, _single
 from .server_v04_features import V04Features
+
+if TYPE_CHECKING:  # the state these handlers act on; .server imports this module
+    from .server import Api
 
 
 class V04Handlers:

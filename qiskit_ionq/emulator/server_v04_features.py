@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import cost_model, qasm3_exec
 from .gates import JobFailure
+from .http_api import KEY, ApiError, Query, Response, json_response
+from .http_api import int_param as _int_param
+from .http_api import single_param as _single
 from .jobs import RequestError
-from .server import Api, ApiError, Query, Response, _int_param, _single, json_response
 from .sessions import SessionRefusal, SessionStore
 from .v04_jobs import (
     ARTIFACT_FORMATS,
@@ -73,6 +75,10 @@ def _flag(value: Optional[str], name: str, default: bool = False) -> bool:
     raise ApiError(400, f"'{name}' must be true or false, got {value!r}.")
 
 
+if TYPE_CHECKING:  # the state these handlers act on; .server imports this module
+    from .server import Api
+
+
 class V04Features:
     """State and handlers of the v0.4-only features (see the module docstring).
 
@@ -93,7 +99,6 @@ class V04Features:
 
         ``/jobs/estimate`` comes first: it would otherwise match ``/jobs/{id}``.
         """
-        from .server import KEY
 
         session = r"(?P<session_id>[^/]+)"
         artifact = r"(?P<artifact_id>[^/]+)"
