@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Protocol
 
 from .faults import reason
 from .results_cache import FileBody
@@ -85,3 +85,23 @@ def _ids(query: Query, body: Any) -> List[str]:
 Handler = Callable[..., Any]
 PUBLIC, KEY, ADMIN = "public", "key", "admin"  # who may call a route (see .security)
 MAX_PAGE = 1000  # GET /jobs?limit=: larger pages are refused rather than built
+
+
+class ApiState(Protocol):
+    """What the ``/v0.4`` route modules use of :class:`.server.Api` (the shared state: jobs,
+    catalogue, results cache, statistics). A protocol, so they need not import ``.server``,
+    which imports them to build its route tables."""
+
+    catalog: Any
+    manager: Any
+    results_cache: Any
+    stats: Any
+    v04: Any
+
+    def _job(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def cancel_job(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def list_page(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def sharpen_param(self, *args: Any, **kwargs: Any) -> Any: ...

@@ -9,24 +9,21 @@ characterizations under ``/backends/{b}/characterizations``, and ``/whoami``, ``
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from . import v04
-from .http_api import ApiError, Query, Response
+from .http_api import ApiError, ApiState, Query, Response
 from .http_api import int_param as _int_param
 from .http_api import single_param as _single
 from .jobs import STATUSES, RequestError, results_source
 from .results_cache import FileBody
 from .server_v04_features import V04Features
 
-if TYPE_CHECKING:  # the state these handlers act on; .server imports this module
-    from .server import Api
-
 
 class V04Handlers:
     """The ``/v0.4`` handlers, on top of the v0.3 :class:`~.server.Api` (shared state)."""
 
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: ApiState) -> None:
         self.api = api
         # v0.4-only features (OpenQASM 3, dry runs, shots, cost, sessions): their own module.
         self.features = V04Features(api)

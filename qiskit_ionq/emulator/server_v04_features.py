@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import cost_model, qasm3_exec
 from .gates import JobFailure
-from .http_api import KEY, ApiError, Query, Response, json_response
+from .http_api import KEY, ApiError, ApiState, Query, Response, json_response
 from .http_api import int_param as _int_param
 from .http_api import single_param as _single
 from .jobs import RequestError
@@ -75,10 +75,6 @@ def _flag(value: Optional[str], name: str, default: bool = False) -> bool:
     raise ApiError(400, f"'{name}' must be true or false, got {value!r}.")
 
 
-if TYPE_CHECKING:  # the state these handlers act on; .server imports this module
-    from .server import Api
-
-
 class V04Features:
     """State and handlers of the v0.4-only features (see the module docstring).
 
@@ -87,7 +83,7 @@ class V04Features:
         settings: the emulator's feature switches.
     """
 
-    def __init__(self, api: Api, settings: Optional[FeatureSettings] = None) -> None:
+    def __init__(self, api: ApiState, settings: Optional[FeatureSettings] = None) -> None:
         self.api = api
         self.settings = settings or FeatureSettings()
         self.sessions = SessionStore(self._session_backends)
