@@ -459,7 +459,9 @@ def test_memory_jobs_survive_stop_start_of_same_object(sim, http):
 
 # ----------------------------------------------------------------------------- real simulator
 def test_with_the_real_simulator(http):
-    """End to end with the statevector simulator: Bell pair, multi-circuit, failures, speed."""
+    """End to end with the statevector simulator: Bell pair, multi-circuit, failures.
+
+    (Speed is measured by benchmarks/bench_emulator.py, not asserted here.)"""
     pytest.importorskip("qiskit_ionq.emulator.simulator")
     bell = job_body()
     bell["input"]["circuit"] = [
@@ -467,18 +469,14 @@ def test_with_the_real_simulator(http):
         {"gate": "x", "controls": [0], "targets": [1]},
     ]
     with IonQEmulator() as emulator:
-        timings = []
         for _ in range(20):
-            started = time.perf_counter()
             job_id = create(http, emulator, bell)["id"]
             job = http.get(f"{emulator.url}/jobs/{job_id}").json()
             results = http.get(f"{emulator.url}/jobs/{job_id}/results").json()
-            timings.append(time.perf_counter() - started)
             assert job["status"] == "completed", job
         assert set(results) == {"0", "3"}
         assert results["0"] == pytest.approx(0.5) and results["3"] == pytest.approx(0.5)
         assert job["gate_counts"] == {"1q": 1, "2q": 1} and job["qubits"] == 2
-        assert sorted(timings)[10] < 0.05  # median POST -> GET -> results, a few ms normally
 
         parent = create(http, emulator, multi_body(3))["id"]
         job = wait_status(http, f"{emulator.url}/jobs/{parent}", {"completed"})
