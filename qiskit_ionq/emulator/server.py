@@ -62,9 +62,6 @@ V04_PREFIX = "/v0.4"
 API_PREFIXES = (API_PREFIX, V04_PREFIX)
 ADMIN_PREFIX = "/_emulator"
 
-_single = single_param
-_int_param = int_param
-
 
 def fault_response(rule: FaultRule) -> Response:
     """The error answer of a ``status`` / ``store_then_fail`` fault rule."""
@@ -332,20 +329,20 @@ class Api:
         self, query: Query, body: Any, owner: Optional[str]
     ) -> Tuple[List[Record], Optional[str]]:
         """One page of ``GET /jobs`` (both versions): ``(records, next cursor or None)``."""
-        status = _single(query, "status")
+        status = single_param(query, "status")
         if status is not None and status not in STATUSES:
             raise ApiError(400, f"Unknown status {status!r}; expected one of {list(STATUSES)}.")
         ids = [part for value in query.get("id", []) for part in value.split(",") if part]
-        limit_value = _single(query, "limit")
+        limit_value = single_param(query, "limit")
         if limit_value is None and isinstance(body, dict):
             limit_value = body.get("limit")
-        limit = 25 if limit_value is None else _int_param(limit_value, "limit", 1, MAX_PAGE)
+        limit = 25 if limit_value is None else int_param(limit_value, "limit", 1, MAX_PAGE)
         try:
             records, cursor = self.manager.store.list(
                 status=status,
                 ids=ids or None,
                 limit=limit,
-                cursor=_single(query, "next"),
+                cursor=single_param(query, "next"),
                 owner=owner,
             )
         except KeyError:
@@ -434,7 +431,7 @@ class Api:
     @staticmethod
     def sharpen_param(query: Query) -> bool:
         """The ``sharpen`` query parameter (``true``/``false``, any case; default false)."""
-        value = (_single(query, "sharpen") or "false").strip().lower()
+        value = (single_param(query, "sharpen") or "false").strip().lower()
         if value not in ("true", "false", "1", "0"):
             raise ApiError(400, f"'sharpen' must be true or false, got {value!r}.")
         return value in ("true", "1")
@@ -467,12 +464,12 @@ class Api:
     def char_history(self, backend: str, query: Query, **_: Any) -> Dict[str, Any]:
         """``GET /characterizations/backends/{backend}?start=&end=&limit=&page=``."""
         params = {
-            "start_ms": _single(query, "start"),
-            "end_ms": _single(query, "end"),
+            "start_ms": single_param(query, "start"),
+            "end_ms": single_param(query, "end"),
         }
-        bounds = {k: _int_param(v, k[:-3], 0) for k, v in params.items() if v is not None}
-        limit = _int_param(_single(query, "limit") or 10, "limit", 1, 10)
-        page = _int_param(_single(query, "page") or 1, "page", 1)
+        bounds = {k: int_param(v, k[:-3], 0) for k, v in params.items() if v is not None}
+        limit = int_param(single_param(query, "limit") or 10, "limit", 1, 10)
+        page = int_param(single_param(query, "page") or 1, "page", 1)
         history = self.catalog.history(backend, limit=limit, page=page, **bounds)
         if history is None:
             raise ApiError(404, f"No characterizations for backend {backend!r}.")

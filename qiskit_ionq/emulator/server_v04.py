@@ -12,9 +12,7 @@ import uuid
 from typing import Any, Dict, List, Optional, Union
 
 from . import v04
-from .http_api import ApiError, ApiState, Query, Response
-from .http_api import int_param as _int_param
-from .http_api import single_param as _single
+from .http_api import ApiError, ApiState, Query, Response, int_param, single_param
 from .jobs import STATUSES, RequestError, results_source
 from .results_cache import FileBody
 from .server_v04_features import V04Features
@@ -40,7 +38,7 @@ class V04Handlers:
     def list_jobs(self, query: Query, body: Any, owner: Optional[str], **_: Any) -> Dict[str, Any]:
         """``GET /jobs``: v0.4 entries; ``next`` is always present (``null`` at the end)."""
         query = self.features.session_query(query, owner)
-        status = _single(query, "status")
+        status = single_param(query, "status")
         if status == "started":
             query = {**query, "status": ["running"]}
         elif status is not None and status not in STATUSES:
@@ -111,12 +109,12 @@ class V04Handlers:
         if backend not in {e["backend"] for e in self.api.catalog.backends()}:
             raise self._error(404, f"Backend {backend!r} not found.")
         try:
-            start = v04.iso_date_bound(_single(query, "start"), "start")
-            end = v04.iso_date_bound(_single(query, "end"), "end")
+            start = v04.iso_date_bound(single_param(query, "start"), "start")
+            end = v04.iso_date_bound(single_param(query, "end"), "end")
         except RequestError as exc:
             raise self._error(400, str(exc)) from None
-        limit = _int_param(_single(query, "limit") or 10, "limit", 1, 10)
-        page = _int_param(_single(query, "page") or 1, "page", 1)
+        limit = int_param(single_param(query, "limit") or 10, "limit", 1, 10)
+        page = int_param(single_param(query, "page") or 1, "page", 1)
         history = self.api.catalog.history(
             backend, start_ms=start, end_ms=end, limit=limit, page=page
         )

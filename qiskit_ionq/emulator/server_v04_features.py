@@ -34,9 +34,16 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import cost_model, qasm3_exec
 from .gates import JobFailure
-from .http_api import KEY, ApiError, ApiState, Query, Response, json_response
-from .http_api import int_param as _int_param
-from .http_api import single_param as _single
+from .http_api import (
+    KEY,
+    ApiError,
+    ApiState,
+    Query,
+    Response,
+    int_param,
+    json_response,
+    single_param,
+)
 from .jobs import RequestError
 from .sessions import SessionRefusal, SessionStore
 from .v04_jobs import (
@@ -384,7 +391,7 @@ class V04Features:
     def aggregation(self, query: Query) -> Union[bool, str, None]:
         """What an ``aggregation=`` query asks for (``None``: not given): the ``sharpen``
         value of ``average``/``voting``, or the name of ``dnl``/``majority``."""
-        value = _single(query, "aggregation")
+        value = single_param(query, "aggregation")
         if value is None:
             return None
         name = value.strip().lower()
@@ -410,23 +417,23 @@ class V04Features:
 
     def estimate(self, query: Query, **_: Any) -> Dict[str, Any]:
         """``GET /jobs/estimate?backend=&type=&qubits=&shots=&1q_gates=&2q_gates=&...``."""
-        backend = _single(query, "backend")
+        backend = single_param(query, "backend")
         if not backend:
             raise ApiError(400, "'backend' is required.")
         known = {e["backend"] for e in self.api.catalog.backends()}
         if backend not in known:
             raise ApiError(400, f"Unknown backend {backend!r}.")
-        kind = _single(query, "type") or "ionq.circuit.v1"
+        kind = single_param(query, "type") or "ionq.circuit.v1"
         if kind not in _ESTIMATE_TYPES:
             raise ApiError(400, f"Unknown type {kind!r}; use one of {list(_ESTIMATE_TYPES)}.")
         values = {
             "backend": backend,
             "type": kind,
-            "qubits": _int_param(_single(query, "qubits") or 25, "qubits", 1),
-            "shots": _int_param(_single(query, "shots") or 1000, "shots", 1, 1_000_000),
-            "1q_gates": _int_param(_single(query, "1q_gates") or 0, "1q_gates", 0),
-            "2q_gates": _int_param(_single(query, "2q_gates") or 0, "2q_gates", 0),
-            "error_mitigation": _flag(_single(query, "error_mitigation"), "error_mitigation"),
+            "qubits": int_param(single_param(query, "qubits") or 25, "qubits", 1),
+            "shots": int_param(single_param(query, "shots") or 1000, "shots", 1, 1_000_000),
+            "1q_gates": int_param(single_param(query, "1q_gates") or 0, "1q_gates", 0),
+            "2q_gates": int_param(single_param(query, "2q_gates") or 0, "2q_gates", 0),
+            "error_mitigation": _flag(single_param(query, "error_mitigation"), "error_mitigation"),
         }
         return cost_model.estimate_body(
             values, shape=self.settings.estimate_shape, unit=self.settings.cost_unit
@@ -442,7 +449,7 @@ class V04Features:
 
     def list_sessions(self, query: Query, owner: Optional[str] = None, **_: Any) -> Dict[str, Any]:
         """``GET /sessions?active=``: the caller's sessions."""
-        active = _single(query, "active")
+        active = single_param(query, "active")
         return self.sessions.list(None if active is None else _flag(active, "active"), owner)
 
     def get_session(self, session_id: str, owner: Optional[str] = None, **_: Any) -> Dict[str, Any]:
@@ -461,8 +468,8 @@ class V04Features:
 
     def session_query(self, query: Query, owner: Optional[str] = None) -> Query:
         """``GET /jobs`` filters ``session_id`` and ``target``, as an ``id`` filter."""
-        session_id = _single(query, "session_id")
-        target = _single(query, "target") or _single(query, "backend")
+        session_id = single_param(query, "session_id")
+        target = single_param(query, "target") or single_param(query, "backend")
         if session_id is None and target is None:
             return query
         ids: Optional[set] = None
