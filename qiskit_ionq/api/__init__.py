@@ -3,7 +3,7 @@
 Everything here is below the Qiskit-facing objects and above ``requests``:
 
 * :mod:`.transport` -- the one module that imports ``requests``: pooling, timeouts, retries,
-  error wrapping;
+  error wrapping (with :mod:`._http_session`, its ``requests``-level pieces);
 * :mod:`.retry` -- the retry policy as data and small pure functions;
 * :mod:`.submission` -- exactly-once ``POST /jobs`` (submission id, reconciliation);
 * :mod:`._http_common` -- request-free helpers (User-Agent, loopback check, redaction, Reply);
