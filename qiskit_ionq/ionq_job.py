@@ -4,13 +4,16 @@ A job fetches its server data once per poll and stops fetching once the job is f
 are fetched once per aggregation choice and cached. Everything needed to rebuild the Qiskit
 result comes from the server (metadata header, registers, children), so a job submitted by
 another process or tool can be retrieved by id alone.
+
+This module is the job's life cycle (submit, poll, cancel, fetch, cache); turning the fetched
+data into the Qiskit result is :mod:`qiskit_ionq.job_results`, the polling loop and the
+bounds of a wait are :mod:`qiskit_ionq.job_wait`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 import warnings
 from typing import (
     TYPE_CHECKING,
@@ -18,7 +21,6 @@ from typing import (
     Callable,
     Dict,
     List,
-    Mapping,
     Optional,
     Sequence,
     Tuple,
@@ -27,43 +29,39 @@ from typing import (
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import JobV1
-from qiskit.providers.jobstatus import JOB_FINAL_STATES, JobStatus
+from qiskit.providers.jobstatus import JobStatus
 
 from . import _qiskit_compat as compat
 from .api.v04_features import require_feature
 from .constants import AggregationType, APIJobStatus, JobStatusMap
 from .cost import parse_job_cost
 from .exceptions import (
-    IonQInvalidOptionError,
     IonQJobError,
     IonQJobFailureError,
     IonQJobStateError,
 )
-from .histogram import FlatHistogram
 from .ionq_result import IonQResult
-from .job_data import (
-    check_header,
-    check_job,
-    check_meas_map,
-    decode_header,
-    derived_sampler_seed,
-    header_list,
-    results_size_bound,
+from .job_data import check_job, results_size_bound
+from .job_results import (
+    histogram_experiments,
+    job_result,
+    job_shots,
+    sampling,
+    shots_experiment_of,
 )
-from .job_wait import bounded_wait, check_extra_arguments, deadline_for, timeout_error
+from .job_wait import FIRST_POLL_DELAY as FIRST_POLL_DELAY  # importable here, as before
+from .job_wait import POLL_BACKOFF as POLL_BACKOFF
+from .job_wait import bounded_wait, check_extra_arguments, deadline_for, poll_until_final
 from .mitigation import resolve_aggregation
 from .progress import WaitProgress
 from .qasm3_input import QASM3_JOB_TYPE
-from .results import ExperimentData, build_experiment, default_header, map_output
+from .results import map_output
 from .shot_results import LeakageReport
-from .v04_run import build_run_payload, compiled_to_circuit, enforce_max_cost, shots_experiment
+from .v04_run import build_run_payload, compiled_format, compiled_program, enforce_max_cost
 
 __all__ = ["IonQJob", "map_output"]
 
 logger = logging.getLogger("qiskit_ionq")
-
-FIRST_POLL_DELAY = 0.05  # a job the server finishes at once is seen within ~50 ms
-POLL_BACKOFF = 1.5
 
 
 def _api_status(raw: Any, job_id: str) -> JobStatus:
@@ -75,12 +73,6 @@ def _api_status(raw: Any, job_id: str) -> JobStatus:
             f"{', '.join(s.value for s in APIJobStatus)}. Upgrade qiskit-ionq if IonQ has "
             "added a status."
         ) from None
-
-
-def _seed(text: Any) -> Optional[int]:
-    """The stored ``sampler_seed``: an int when it is all digits, else none (as before)."""
-    value = str(text) if text is not None else ""
-    return int(value) if value.isascii() and value.isdigit() else None
 
 
 if TYPE_CHECKING:  # Qiskit is untyped: give type checkers a base that is not Any
@@ -276,20 +268,16 @@ class IonQJob(_JobBase):
         callback: Optional[Callable[[str, JobStatus, IonQJob], None]],
     ) -> None:
         """The polling loop of :meth:`wait_for_final_state` (requests bounded by the caller)."""
-        delay = min(FIRST_POLL_DELAY, float(wait))
-        while True:
+
+        def poll() -> JobStatus:
+            # Called here, not by job_wait, so that the job's own warnings (stacklevel=3 in
+            # _emit_warnings) still point into this module during a wait.
             status = self.status()
             if callback is not None:
                 callback(str(self._job_id), status, self)
-            if status in JOB_FINAL_STATES:
-                return
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                raise timeout_error(self._job_id, timeout, status.name)
-            pause = delay if deadline is None else min(delay, max(deadline - now, 0.0))
-            logger.debug("Job %s is %s; polling again in %.3f s", self._job_id, status.name, pause)
-            time.sleep(pause)
-            delay = min(delay * POLL_BACKOFF, float(wait))
+            return status
+
+        poll_until_final(poll, self._job_id, timeout, deadline, wait)
 
     # -- results ------------------------------------------------------------------------
     def result(  # type: ignore[override]
@@ -398,43 +386,11 @@ class IonQJob(_JobBase):
     def _shots_result(self, data: Dict[str, Any], memory: bool = False) -> IonQResult:
         require_feature(self._client, "shots", "Per-shot results")
         payload = self._client.adapter.get_shots(str(self._job_id), data)
-        metadata = data.get("metadata") or {}
-        blob = metadata.get("qiskit_header")
-        header: Any = decode_header(blob, f"job {self._job_id}") if blob else None
-        header = check_header(
-            header_list(header, 1, f"job {self._job_id}")[0], f"job {self._job_id}"
+        experiment, report = shots_experiment_of(
+            data, payload, job_id=str(self._job_id), body=self._body, memory=memory
         )
-        width = int((header or {}).get("n_qubits") or data.get("qubits") or 0)
-        if header is None:
-            header = default_header(width, width)
-        qasm3 = data.get("type") == QASM3_JOB_TYPE
-        meas_map = None if qasm3 else self._single_meas_map(data)
-        if meas_map is None and not qasm3:
-            meas_map = header.get("meas_mapped")  # retrieved v0.4 job: it rides in the header
-        experiment, report = shots_experiment(
-            payload,
-            header=_without_meas_map(header),
-            qasm3=qasm3,
-            meas_map=meas_map,
-            num_qubits=width,
-            seed=_seed(metadata.get("sampler_seed")),
-        )
-        experiment.header = {**experiment.header, "leakage": report.to_dict()}
-        experiment.memory_requested = memory  # data.memory only when the run asked for it
         self._leakage = [report]
-        if report.leaked_shots:
-            logger.info(
-                "Job %s: %d of %d shots leaked and were left out", self._job_id,
-                report.leaked_shots, report.total_shots,
-            )  # fmt: skip
-        execution_ms = data.get("execution_time")
-        return IonQResult.from_experiments(
-            backend_name=compat.backend_name(self._backend),
-            backend_version=str(getattr(self._backend.configuration(), "backend_version", "")),
-            job_id=str(self._job_id),
-            experiments=[experiment],
-            time_taken=None if execution_ms is None else float(execution_ms) / 1000.0,
-        )
+        return job_result(data, self._backend, str(self._job_id), [experiment])
 
     def leakage(self) -> List[LeakageReport]:
         """Per circuit, the shots the API tagged as leaked and left out of the results.
@@ -461,24 +417,9 @@ class IonQJob(_JobBase):
             IonQJobError: the job lists no compiled circuit of that format.
         """
         require_feature(self._client, "dry_run", "job.compiled_circuit()")
-        formats = {"native": "ionq.native.v1", "qasm3": "ionq.qasm3.v1"}
-        wanted = formats.get(fmt, fmt)
-        if wanted not in formats.values():
-            raise IonQInvalidOptionError(f"Unknown format {fmt!r}; use 'native' or 'qasm3'.")
+        wanted = compiled_format(fmt)
         self.wait_for_final_state()
-        data = self._refresh()
-        compiled = ((data.get("output") or {}).get("compilation") or {}).get("compiled_circuits")
-        descriptor = (compiled or {}).get(wanted)
-        if not isinstance(descriptor, dict) or not descriptor.get("id"):
-            listed = ", ".join(sorted(compiled or {})) or "none"
-            raise IonQJobError(
-                f"Job {self._job_id} has no compiled circuit in {wanted!r} (listed: {listed}). "
-                "IonQ publishes compiled circuits with its v0.4 compiler stack."
-            )
-        artifact = self._client.adapter.get_artifact(str(self._job_id), str(descriptor["id"]))
-        if wanted == "ionq.qasm3.v1":
-            return artifact if isinstance(artifact, str) else bytes(artifact).decode("utf-8")
-        return compiled_to_circuit(artifact, name=f"{self._job_id}-compiled")
+        return compiled_program(self._client, str(self._job_id), self._refresh(), wanted)
 
     def cost(self) -> Any:
         """The job's cost: estimated (always) and actual (once it ran), with their units.
@@ -499,101 +440,28 @@ class IonQJob(_JobBase):
     ) -> IonQResult:
         where = f"job {self._job_id}"
         metadata = data.get("metadata") or {}
-        shots = _shots(metadata.get("shots"), data.get("shots"), self._passed_args, where)
-        noise_model = (data.get("noise") or {}).get("model") or "ideal"
-        sample = data.get("target") == "simulator" and noise_model == "ideal"
-        seed = _seed(metadata.get("sampler_seed"))
-        if sample and seed is None:
-            # Same job, same counts on every retrieval (see job_data.derived_sampler_seed).
-            seed = derived_sampler_seed(str(self._job_id))
-            logger.info("Job %s: no sampler_seed given; sampling with seed %d", self._job_id, seed)
+        shots = job_shots(metadata.get("shots"), data.get("shots"), self._passed_args, where)
+        sample, seed = sampling(data, str(self._job_id))
         self.sampler_seed = seed
-        header_blob = metadata.get("qiskit_header")
-        headers: Any = decode_header(header_blob, where) if header_blob else None
-        children = list(data.get("children") or [])
-        circuits = int(data.get("circuits") or 1)
-        if not isinstance(raw, Mapping):
-            raise IonQJobError(
-                f"The server sent malformed results for {where}: a JSON "
-                f"{type(raw).__name__}, expected an object."
-            )
-        if isinstance(raw, FlatHistogram) and (circuits > 1 or children):
-            raw = raw.to_dict()  # not the usual single-circuit shape: the dict path decides
-        multi = circuits > 1 or (
-            len(children) > 1 or (children and isinstance(next(iter(raw.values()), None), dict))
+        experiments = histogram_experiments(
+            data,
+            raw,
+            where=where,
+            shots=shots,
+            sample=sample,
+            seed=seed,
+            body=self._body,
+            children=self._child_data,
+            memory=memory,
         )
-        if multi:
-            # Pair histograms with circuits by child id, in the parent's `children` order:
-            # relying on the JSON key order (as older clients did) silently scrambles results
-            # if anything between the server and us reorders keys (docs/reference/ionq-api.md §7.5).
-            ids = children or list(raw)
-            missing = [c for c in ids if not isinstance(raw.get(c), dict)]
-            if missing:
-                raise IonQJobError(
-                    f"The server sent malformed results for {where}: no histogram for "
-                    f"circuit {missing[0]!r} ({len(missing)} of {len(ids)} missing)."
-                )
-            histograms = [raw[c] for c in ids]
-            header_items = header_list(headers, len(ids), where)
-            meas_maps = self._child_meas_maps(ids)
-        else:
-            histograms = [raw]
-            header_items = header_list(headers, 1, where)
-            meas_maps = [self._single_meas_map(data)]
-        # API v0.4 echoes no `registers`: the map then comes from the client's own header.
-        meas_maps = [
-            header.get("meas_mapped") if meas_map is None and isinstance(header, dict) else meas_map
-            for meas_map, header in zip(meas_maps, header_items)
-        ]
-        header_items = [_without_meas_map(header) for header in header_items]
-        width = int(data.get("qubits") or 0)
-        experiments: List[ExperimentData] = []
-        for index, (hist, header, meas_map) in enumerate(zip(histograms, header_items, meas_maps)):
-            label = where if len(histograms) == 1 else f"{where}, circuit {index}"
-            meas_map = check_meas_map(meas_map, label)
-            header = check_header(
-                header,
-                label,
-                num_qubits=width or None,
-                num_clbits=None if meas_map is None else len(meas_map),
-            )
-            n = int((header or {}).get("n_qubits") or width or _width_of(hist))
-            experiments.append(
-                build_experiment(
-                    hist,
-                    header=header,
-                    meas_map=meas_map,
-                    num_qubits=n,
-                    shots=shots,
-                    sample=sample,
-                    seed=seed,
-                    memory=memory,  # data.memory only when the run asked for it
-                )  # fmt: skip
-            )
-        execution_ms = data.get("execution_time")
-        return IonQResult.from_experiments(
-            backend_name=compat.backend_name(self._backend),
-            backend_version=str(getattr(self._backend.configuration(), "backend_version", "")),
-            job_id=str(self._job_id),
-            experiments=experiments,
-            time_taken=None if execution_ms is None else float(execution_ms) / 1000.0,
-            qobj_id=None if metadata.get("qobj_id") is None else str(metadata["qobj_id"]),
+        qobj_id = metadata.get("qobj_id")
+        return job_result(
+            data,
+            self._backend,
+            str(self._job_id),
+            experiments,
+            qobj_id=None if qobj_id is None else str(qobj_id),
         )
-
-    def _single_meas_map(self, data: Dict[str, Any]) -> Optional[List[Optional[int]]]:
-        registers = data.get("registers")
-        if isinstance(registers, dict) and "meas_mapped" in registers:
-            return registers["meas_mapped"]
-        if self._body is not None:
-            return (self._body.get("registers") or {}).get("meas_mapped")
-        return None
-
-    def _child_meas_maps(self, ids: List[str]) -> List[Optional[List[Optional[int]]]]:
-        if self._body is not None and "circuits" in self._body.get("input", {}):
-            entries = self._body["input"]["circuits"]
-            return [(e.get("registers") or {}).get("meas_mapped") for e in entries]
-        # Retrieved job: each child carries its own registers (ionq-api.md §5.3).
-        return [(child.get("registers") or {}).get("meas_mapped") for child in self._child_data()]
 
     def get_counts(self, circuit: Any = None) -> Any:
         """Counts of ``circuit`` (index, name or circuit object; ``None`` = the only one)."""
@@ -616,34 +484,6 @@ _RESULT_ARGUMENTS = (
 )
 
 
-def _shots(stored: Any, listed: Any, passed: Mapping[str, Any], where: str) -> int:
-    """The job's shots: from its metadata (text), else the job object, else the run options.
-
-    Metadata shots that are not all digits count as absent, as earlier releases read them
-    (another tool may store anything there); a malformed job object is an error.
-    """
-    if stored is not None and not (str(stored).isascii() and str(stored).isdigit()):
-        stored = None
-    for value in (stored, listed):
-        if value in (None, ""):
-            continue
-        text = str(value)
-        if not (text.isascii() and text.isdigit()):
-            raise IonQJobError(
-                f"The server sent malformed job data for {where}: shots is {value!r}, "
-                "expected a non-negative integer."
-            )
-        return int(text)
-    return int(passed.get("shots") or 1024)
-
-
-def _without_meas_map(header: Any) -> Any:
-    """The experiment header as Qiskit shows it (the measurement map is ours, not Qiskit's)."""
-    if isinstance(header, dict) and "meas_mapped" in header:
-        return {k: v for k, v in header.items() if k != "meas_mapped"}
-    return header
-
-
 def _detailed(statuses: List[JobStatus]) -> Dict[str, Any]:
     """``status(detailed=True)``: counts of the children's statuses, in the parent's order."""
     total = len(statuses)
@@ -655,10 +495,3 @@ def _detailed(statuses: List[JobStatus]) -> Dict[str, Any]:
         "percentage_complete": completed / total if total else 0,
         "statuses": statuses,
     }
-
-
-def _width_of(histogram: Dict[str, Any]) -> int:
-    if isinstance(histogram, FlatHistogram):
-        return max(1, int(histogram.outcomes.max()).bit_length())
-    keys = [int(k) for k in histogram] if histogram else [0]
-    return max(1, max(keys).bit_length())

@@ -6,7 +6,8 @@ every few seconds, streams forever). :func:`bounded_wait` hands the deadline dow
 request made inside it (through :func:`qiskit_ionq.api._http_common.request_bounds`, read by
 the transport), turns a request cut short by that deadline into the
 :class:`~qiskit_ionq.exceptions.IonQJobTimeoutError` the caller expects, and on Ctrl-C says
-that the job keeps running on IonQ's side and how to get back to it.
+that the job keeps running on IonQ's side and how to get back to it. :func:`poll_until_final`
+is the polling loop itself (quick first polls, backing off to the caller's ``wait``).
 
 No HTTP library here: the transport enforces the bounds; this module only sets them.
 """
@@ -14,22 +15,33 @@ No HTTP library here: the transport enforces the bounds; this module only sets t
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import time
 import warnings
-from typing import Any, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
+
+from qiskit.providers.jobstatus import JOB_FINAL_STATES
 
 from .api._http_common import request_bounds
 from .exceptions import IonQAPIError, IonQClientError, IonQInvalidOptionError, IonQJobTimeoutError
 from .options import closest_option
 
 __all__ = [
+    "FIRST_POLL_DELAY",
+    "POLL_BACKOFF",
     "bounded_wait",
     "check_extra_arguments",
     "deadline_for",
     "interrupted_note",
+    "poll_until_final",
     "timeout_error",
 ]
+
+logger = logging.getLogger("qiskit_ionq")
+
+FIRST_POLL_DELAY = 0.05  # a job the server finishes at once is seen within ~50 ms
+POLL_BACKOFF = 1.5
 
 # A request the transport cut at the deadline ends a hair before it (socket timeouts).
 _DEADLINE_SLACK = 0.05
@@ -121,3 +133,38 @@ def check_extra_arguments(method: str, kwargs: Mapping[str, Any], valid: Sequenc
                 f"job.{method}() got an unknown argument {name!r}: did you mean `{meant}`?"
             )
         warnings.warn(f"Option {name} is not used by job.{method}().", UserWarning, stacklevel=3)
+
+
+def poll_until_final(
+    poll: Callable[[], Any],
+    job_id: Any,
+    timeout: Optional[float],
+    deadline: Optional[float],
+    wait: float,
+) -> None:
+    """Call ``poll()`` until it returns a final status: after ~50 ms at first, backing off
+    to ``wait`` seconds between polls.
+
+    Args:
+        poll: one poll (the job's ``status()`` and the user's callback): a Qiskit
+            ``JobStatus``.
+        job_id: the job polled (named in log records and the timeout error).
+        timeout: the user's timeout, for the message.
+        deadline: from :func:`deadline_for`; no pause crosses it.
+        wait: longest pause between polls.
+
+    Raises:
+        IonQJobTimeoutError: the deadline passed before a final status.
+    """
+    delay = min(FIRST_POLL_DELAY, float(wait))
+    while True:
+        status = poll()
+        if status in JOB_FINAL_STATES:
+            return
+        now = time.monotonic()
+        if deadline is not None and now >= deadline:
+            raise timeout_error(job_id, timeout, status.name)
+        pause = delay if deadline is None else min(delay, max(deadline - now, 0.0))
+        logger.debug("Job %s is %s; polling again in %.3f s", job_id, status.name, pause)
+        time.sleep(pause)
+        delay = min(delay * POLL_BACKOFF, float(wait))

@@ -347,6 +347,42 @@ def compiled_to_circuit(program: Any, name: str = "compiled") -> QuantumCircuit:
     return circuit
 
 
+_COMPILED_FORMATS = {"native": "ionq.native.v1", "qasm3": "ionq.qasm3.v1"}
+
+
+def compiled_format(fmt: str) -> str:
+    """The artifact format id ``job.compiled_circuit(fmt)`` asks for.
+
+    Raises:
+        IonQInvalidOptionError: neither ``"native"``/``"qasm3"`` nor one of their ids.
+    """
+    wanted = _COMPILED_FORMATS.get(fmt, fmt)
+    if wanted not in _COMPILED_FORMATS.values():
+        raise IonQInvalidOptionError(f"Unknown format {fmt!r}; use 'native' or 'qasm3'.")
+    return wanted
+
+
+def compiled_program(client: Any, job_id: str, data: Mapping[str, Any], wanted: str) -> Any:
+    """The compiled circuit of a final job, in format ``wanted`` (from :func:`compiled_format`):
+    OpenQASM 3 text, or a Qiskit circuit of native gates.
+
+    Raises:
+        IonQJobError: the job lists no compiled circuit of that format.
+    """
+    compiled = ((data.get("output") or {}).get("compilation") or {}).get("compiled_circuits")
+    descriptor = (compiled or {}).get(wanted)
+    if not isinstance(descriptor, dict) or not descriptor.get("id"):
+        listed = ", ".join(sorted(compiled or {})) or "none"
+        raise IonQJobError(
+            f"Job {job_id} has no compiled circuit in {wanted!r} (listed: {listed}). "
+            "IonQ publishes compiled circuits with its v0.4 compiler stack."
+        )
+    artifact = client.adapter.get_artifact(job_id, str(descriptor["id"]))
+    if wanted == "ionq.qasm3.v1":
+        return artifact if isinstance(artifact, str) else bytes(artifact).decode("utf-8")
+    return compiled_to_circuit(artifact, name=f"{job_id}-compiled")
+
+
 def finite(value: Any) -> bool:
     """Whether ``value`` is a finite real number."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
