@@ -1,4 +1,5 @@
-"""Static backend descriptions: gatesets, basis gates, native-gate tables and configurations.
+"""Static backend descriptions: gatesets, basis gates, native-gate tables, configurations
+and the Qiskit ``Target`` built from a configuration.
 
 Data and small pure functions only (no requests, no Qiskit backend objects), kept apart from
 :mod:`qiskit_ionq.ionq_backend` so the backend classes stay about behaviour.
@@ -22,6 +23,8 @@ __all__ = [
     "QPU_MAX_SHOTS",
     "Calibration",
     "backend_configuration",
+    "backend_target",
+    "native_family",
     "target_instructions",
 ]
 
@@ -149,6 +152,37 @@ def target_instructions(basis: Sequence[str]) -> List[Any]:
         "reset": lambda: Reset(),
     }  # fmt: skip
     return [table[name]() for name in basis if name in table]
+
+
+def native_family(configuration: Any, api_target: str, simulator: bool, noise_model: Any) -> str:
+    """The native gateset's one entangler: ``"zz"`` on Forte-class systems (and on the
+    simulator with a Forte ``noise_model``), else ``"ms"``.
+
+    A QPU the API's catalogue described says its own (``supported_native_gates``).
+    """
+    listed = getattr(configuration, "ionq_native_2q", None)
+    if listed in ("ms", "zz") and not simulator:
+        return str(listed)
+    if "forte" in api_target:
+        return "zz"
+    model = noise_model if simulator else None
+    return "zz" if model and str(model).startswith("forte") else "ms"
+
+
+def backend_target(configuration: Any, native_2q: Optional[str] = None) -> Any:
+    """The Qiskit ``Target`` of a backend configuration: all-to-all unless the configuration
+    has a coupling map, its qubits, its basis gates. For the native gateset pass the one
+    entangler (:func:`native_family`): the other is left out and ``reset`` added."""
+    basis = list(configuration.basis_gates)
+    if native_2q is not None:  # exactly one entangler: the system's own
+        other = "ms" if native_2q == "zz" else "zz"
+        basis = [g for g in basis if g != other] + ["reset"]
+    return compat.make_target(
+        configuration.n_qubits,
+        target_instructions(basis),
+        str(configuration.backend_name),
+        coupling=getattr(configuration, "coupling_map", None),  # restricted systems only
+    )
 
 
 class Calibration:

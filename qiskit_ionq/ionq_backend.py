@@ -5,37 +5,35 @@ serializes through :mod:`qiskit_ionq.serializer` and submits through the client.
 wire format itself. The Qiskit base class (the V1 backend interface below Qiskit 2,
 ``BackendV2`` from Qiskit 2 on) comes from :mod:`qiskit_ionq._qiskit_compat`, the only module
 that knows which Qiskit line is installed.
+
+The rules behind the class live next to it: what a run accepts (options, defaults, circuit
+checks) in :mod:`qiskit_ionq.run_input`, the static descriptions and the ``Target`` in
+:mod:`qiskit_ionq.backend_config`, and what the API's catalogue says of a backend in
+:mod:`qiskit_ionq.backend_facts`.
 """
 
 from __future__ import annotations
 
-import numbers
-import warnings
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Union
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import Options
 
 from . import _qiskit_compat as compat
-from .backend_config import (
-    GATESET_MAP,
-    QPU_MAX_SHOTS,
-    Calibration,
-    backend_configuration,
-    target_instructions,
-)
-from .constants import (
-    MIN_SHOTS,
-    NOISE_MODEL_QUBITS,
-    NOISE_MODELS,
-    TARGET_QUBITS,
-    ErrorMitigation,
-    get_n_qubits,
-)
+from .backend_config import GATESET_MAP, QPU_MAX_SHOTS, Calibration, backend_target, native_family
+from .backend_facts import DESCRIPTION_KEYWORDS, api_entry, described_configuration
 from .credentials import check_provider_credentials
-from .exceptions import IonQBackendError, IonQCircuitError, IonQError, IonQInvalidOptionError
+from .exceptions import IonQBackendError, IonQInvalidOptionError
 from .ionq_equivalence_library import add_equivalences
-from .options import check_sampler_seed, closest_option
+from .run_input import (
+    check_noise_model,
+    check_run_options,
+    check_width,
+    circuits_to_run,
+    run_option_defaults,
+    simulator_option_defaults,
+    warn_unmeasured,
+)
 
 __all__ = [
     "Calibration",
@@ -45,18 +43,6 @@ __all__ = [
     "GATESET_MAP",
     "QPU_MAX_SHOTS",
 ]
-
-
-# Keyword fields of the Qiskit-2 style constructor that describe the backend (the rest of the
-# keywords are initial run options).
-_DESCRIPTION_KEYWORDS = (
-    "description",
-    "num_qubits",
-    "simulator",
-    "backend_version",
-    "max_shots",
-    "max_experiments",
-)
 
 
 if TYPE_CHECKING:  # Qiskit is untyped: give type checkers a base that is not Any
@@ -100,14 +86,16 @@ class IonQBackend(_BackendBase):
         if isinstance(configuration, dict):
             configuration = compat.make_configuration(**configuration)
         name = fields.pop("name", None)
-        described = {k: fields.pop(k) for k in _DESCRIPTION_KEYWORDS if k in fields}
+        described = {k: fields.pop(k) for k in DESCRIPTION_KEYWORDS if k in fields}
         if configuration is None:
             if name is None:
                 raise IonQBackendError(
                     "An IonQ backend needs a configuration or a name: "
                     "IonQBackend(provider=..., name='ionq_simulator', ...)."
                 )
-            configuration = self._described_configuration(str(name), gateset, provider, described)
+            configuration = described_configuration(
+                str(name), gateset, provider, described, self._is_simulator
+            )
         if bool(getattr(configuration, "simulator", self._is_simulator)) != self._is_simulator:
             self._is_simulator = bool(configuration.simulator)
         self._gateset = gateset
@@ -120,27 +108,6 @@ class IonQBackend(_BackendBase):
         compat.init_backend(self, configuration, provider, self._default_options)
         if fields:
             self.set_options(**fields)
-
-    def _described_configuration(
-        self, name: str, gateset: str, provider: Any, described: Dict[str, Any]
-    ) -> Any:
-        simulator = bool(described.get("simulator", self._is_simulator))
-        num_qubits = described.get("num_qubits")
-        facts = None
-        if num_qubits is None:
-            facts = None if simulator else _facts_of(name, provider)
-            num_qubits = facts.qubits if facts is not None else _qubits_of(name, provider)
-        return backend_configuration(
-            name,
-            gateset,
-            simulator=simulator,
-            facts=facts,
-            n_qubits=int(num_qubits),
-            description=described.get("description"),
-            backend_version=described.get("backend_version", "0.0.1"),
-            max_shots=described.get("max_shots"),
-            max_experiments=described.get("max_experiments"),
-        )
 
     # -- equality (same kind, name and gateset) -----------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -197,31 +164,14 @@ class IonQBackend(_BackendBase):
         Forte one), else MS. It is rebuilt when ``noise_model`` changes.
         """
         if self._target_cache is None:
-            cfg = self._ionq_configuration
-            basis = list(cfg.basis_gates)
-            if self._gateset == "native":  # exactly one entangler: the system's own
-                other = "ms" if self._native_family() == "zz" else "zz"
-                basis = [g for g in basis if g != other] + ["reset"]
-            self._target_cache = compat.make_target(
-                cfg.n_qubits,
-                target_instructions(basis),
-                self._backend_name,
-                coupling=getattr(cfg, "coupling_map", None),  # restricted systems only
-            )
+            family = None
+            if self._gateset == "native":
+                model = getattr(self.options, "noise_model", None) if self._is_simulator else None
+                family = native_family(
+                    self._ionq_configuration, self.api_target, self._is_simulator, model
+                )
+            self._target_cache = backend_target(self._ionq_configuration, family)
         return self._target_cache
-
-    def _native_family(self) -> str:
-        """``"zz"`` on Forte-class systems (and the simulator with a Forte noise model).
-
-        A QPU the API's catalogue described says its own (``supported_native_gates``).
-        """
-        listed = getattr(self._ionq_configuration, "ionq_native_2q", None)
-        if listed in ("ms", "zz") and not self._is_simulator:
-            return str(listed)
-        if "forte" in self.api_target:
-            return "zz"
-        model = getattr(self.options, "noise_model", None) if self._is_simulator else None
-        return "zz" if model and str(model).startswith("forte") else "ms"
 
     # Transpiler stage plugins (qiskit_ionq.compiler.plugins): native backends compile with
     # ours at every optimization level; the qis gateset leaves compilation to IonQ.
@@ -241,21 +191,7 @@ class IonQBackend(_BackendBase):
     # -- options ------------------------------------------------------------------------
     @classmethod
     def _default_options(cls) -> Options:
-        return Options(
-            shots=1024,
-            job_settings=None,
-            error_mitigation=None,
-            extra_metadata=None,
-            extra_query_params=None,
-            ionq_compiler_synthesis=False,
-            memory=False,
-            # IonQ API v0.4 only (qiskit_ionq.v04_run): refused with a clear error on v0.3.
-            dry_run=False,
-            session_id=None,
-            debiasing=None,
-            symmetry_verification=None,
-            max_cost=None,
-        )
+        return Options(**run_option_defaults())
 
     def set_options(self, **fields: Any) -> None:
         """Set default run options, validated before anything is sent."""
@@ -271,63 +207,13 @@ class IonQBackend(_BackendBase):
             self._target_cache = None  # the native Target follows the noise model's family
 
     def _validate_options(self, options: Dict[str, Any], warn_unknown: bool = True) -> None:
-        known = set(dict(self._default_options().items()))
-        # Options Qiskit's own tools pass (primitives, execute) that do not apply to IonQ.
-        ignorable = {"seed_simulator", "meas_level", "init_qubits", "rep_delay"}
-        for key in options:
-            if key in known or key in ignorable:
-                continue
-            # A near miss of a real option is a typo: running with the default instead
-            # (1024 shots for `shot=100`) would spend a QPU job on the wrong thing.
-            typo_of = closest_option(key, known)
-            if typo_of is not None:
-                raise IonQInvalidOptionError(
-                    f"Unknown option {key!r} for {self._backend_name}: did you mean "
-                    f"`{typo_of}`? Valid options are {sorted(known)}."
-                )
-            if warn_unknown:
-                # Other names may be meant for another provider in a generic pipeline.
-                warnings.warn(
-                    f"Option {key} is not used by this backend ({self._backend_name}).",
-                    UserWarning,
-                    stacklevel=4,
-                )
-        if "shots" in options:
-            shots = options["shots"]
-            max_shots = int(self._ionq_configuration.max_shots)
-            if isinstance(shots, bool) or not isinstance(shots, numbers.Integral):
-                if isinstance(shots, float) and shots.is_integer():
-                    raise IonQInvalidOptionError(
-                        f"shots must be an integer, got {shots!r}; use shots={int(shots)}."
-                    )
-                raise IonQInvalidOptionError(
-                    f"shots must be a positive integer, got {shots!r} ({type(shots).__name__})."
-                )
-            if not MIN_SHOTS <= int(shots) <= max_shots:
-                raise IonQInvalidOptionError(
-                    f"shots={shots} is out of range for {self._backend_name}: use "
-                    f"{MIN_SHOTS} to {max_shots} shots."
-                )
-        em = options.get("error_mitigation")
-        if em is not None and not isinstance(em, ErrorMitigation):
-            if not (isinstance(em, dict) and set(em) <= {"debias"}):
-                raise IonQInvalidOptionError(
-                    f"error_mitigation must be ErrorMitigation.DEBIASING, "
-                    f"ErrorMitigation.NO_DEBIASING or {{'debias': bool}}, got {em!r}."
-                )
-        for key in ("dry_run", "debiasing", "symmetry_verification"):
-            value = options.get(key)
-            if value is not None and not isinstance(value, bool):
-                raise IonQInvalidOptionError(f"{key} must be True, False or None, got {value!r}.")
-        session_id = options.get("session_id")
-        if session_id is not None and not (isinstance(session_id, str) and session_id):
-            raise IonQInvalidOptionError(
-                f"session_id must be a session id string, not {session_id!r}."
-            )
-        for key in ("job_settings", "extra_metadata", "extra_query_params"):
-            value = options.get(key)
-            if value is not None and not isinstance(value, dict):
-                raise IonQInvalidOptionError(f"{key} must be a dict or None, got {value!r}.")
+        check_run_options(
+            options,
+            known=set(dict(self._default_options().items())),
+            backend_name=self._backend_name,
+            configuration=self._ionq_configuration,
+            warn_unknown=warn_unknown,
+        )
 
     # -- services -----------------------------------------------------------------------
     @property
@@ -372,14 +258,7 @@ class IonQBackend(_BackendBase):
 
         ``GET /backends`` needs no token, so this works without credentials.
         """
-        entries = _api_backends(self._provider_ref)
-        if entries is None:
-            return None
-        target = self.api_target
-        entry = next((e for e in entries if e.get("backend") == target), None)
-        if entry is None and target == "qpu":
-            entry = next((e for e in entries if str(e.get("backend", "")).startswith("qpu")), None)
-        return entry
+        return api_entry(self._provider_ref, self.api_target)
 
     def status(self) -> Union[bool, BackendStatusLike]:
         """Whether the backend takes jobs, in the form code for this Qiskit line expects.
@@ -419,33 +298,16 @@ class IonQBackend(_BackendBase):
         """
         from .ionq_job import IonQJob
 
-        circuits: List[Any] = list(circuit) if isinstance(circuit, (list, tuple)) else [circuit]
-        if not circuits:
-            raise IonQCircuitError(
-                "backend.run() got an empty list of circuits; pass at least one circuit."
-            )
-        for circ in circuits:
-            if not isinstance(circ, QuantumCircuit):
-                raise IonQCircuitError(
-                    f"backend.run() expects QuantumCircuit objects, got {type(circ).__name__}."
-                )
+        circuits = circuits_to_run(circuit)
         self._validate_options(kwargs)
         passed = {k: v for k, v in dict(self.options.items()).items()}
         passed.update({k: v for k, v in kwargs.items() if k in passed})
         if passed.get("session_id") is None and self._session is not None:
             passed["session_id"] = self._session.create().id  # inside `with backend.session()`
-        self._check_width(circuits, passed)
-        for circ in circuits:
-            # count_ops, not a walk of circ.data: on Qiskit >= 1.3 it is counted in Rust
-            # without building a Python object per instruction (1 ms vs 80 ms per 100k).
-            if not circ.count_ops().get("measure"):
-                warnings.warn(
-                    f"Circuit is not measuring any qubits: {circ.name!r} has no measurements, "
-                    "so its counts will be empty. Add measure() / measure_all() to read out "
-                    "qubits.",
-                    UserWarning,
-                    stacklevel=2,
-                )
+        check_width(
+            circuits, self._ionq_configuration, self._is_simulator, passed.get("noise_model")
+        )
+        warn_unmeasured(circuits)
         job = IonQJob(
             self,
             None,
@@ -529,20 +391,6 @@ class IonQBackend(_BackendBase):
             cost_unit=cost_unit,
         )
 
-    def _check_width(self, circuits: Iterable[QuantumCircuit], passed: Dict[str, Any]) -> None:
-        limit = int(self._ionq_configuration.n_qubits)
-        where = self._backend_name
-        model = passed.get("noise_model")
-        if self._is_simulator and model and model != "ideal":
-            limit = min(limit, NOISE_MODEL_QUBITS.get(model, limit))
-            where = f"{where} with noise_model={model!r}"
-        for circ in circuits:
-            if circ.num_qubits > limit:
-                raise IonQCircuitError(
-                    f"Circuit {circ.name!r} uses {circ.num_qubits} qubits but {where} has "
-                    f"{limit}. Reduce the circuit width or choose a larger target."
-                )
-
     def retrieve_job(self, job_id: str) -> IonQJob:
         """Rebuild a job from server data alone (any process, any tool)."""
         from .ionq_job import IonQJob
@@ -605,17 +453,12 @@ class IonQSimulatorBackend(IonQBackend):
     @classmethod
     def _default_options(cls) -> Options:
         options = super()._default_options()
-        options.update_options(noise_model="ideal", sampler_seed=None)
+        options.update_options(**simulator_option_defaults())
         return options
 
     def _validate_options(self, options: Dict[str, Any], warn_unknown: bool = True) -> None:
         super()._validate_options(options, warn_unknown)
-        model = options.get("noise_model")
-        if "noise_model" in options and model not in NOISE_MODELS:
-            raise IonQInvalidOptionError(
-                f"Unknown noise_model {model!r}; choose one of {', '.join(NOISE_MODELS)}."
-            )
-        check_sampler_seed(options.get("sampler_seed"))
+        check_noise_model(options)
 
 
 class IonQQPUBackend(IonQBackend):
@@ -632,58 +475,3 @@ class IonQQPUBackend(IonQBackend):
         if configuration is None:
             options["name"] = name
         super().__init__(configuration, provider, gateset, **options)
-
-
-def _api_backends(provider: Any) -> Optional[List[Dict[str, Any]]]:
-    """``GET /backends`` through the provider's client, or ``None`` when it cannot be asked.
-
-    No token is needed for this route; any failure (no network, an unusable URL) means
-    "unknown", never an error: callers have a fallback.
-    """
-    catalogue = _catalogue_of(provider)
-    entries = None if catalogue is None else catalogue.entries()
-    return None if entries is None else [e for e in entries if isinstance(e, dict)]
-
-
-def _catalogue_of(provider: Any) -> Any:
-    """The provider's client's :class:`~qiskit_ionq.api.catalogue.Catalogue` (cached
-    ``GET /backends``), or ``None`` when no client can be made for its URL."""
-    client = getattr(provider, "client", None) if provider is not None else None
-    try:
-        if client is None:
-            from .ionq_client import IonQClient
-
-            creds = getattr(provider, "credentials", None) or {}
-            client = IonQClient(None, creds.get("url"))
-        return getattr(client, "catalogue", None)
-    except IonQError:
-        return None
-
-
-def _facts_of(name: str, provider: Any) -> Any:
-    """What the API's catalogue says of a QPU this release does not know (qubits, native
-    gate, restricted connectivity); ``None`` for systems of our static table."""
-    target = name[len("ionq_") :] if name.startswith("ionq_") else name
-    if target in TARGET_QUBITS or not target.startswith("qpu."):
-        return None
-    catalogue = _catalogue_of(provider)
-    if catalogue is None or catalogue.entry(target) is None:
-        return None  # unlisted or unreachable: the static defaults apply
-    return catalogue.describe(target)
-
-
-def _qubits_of(name: str, provider: Any) -> int:
-    """Qubits of backend ``name``: known targets from our table; others from the API.
-
-    A QPU IonQ adds after this release is asked from ``GET /backends``; when the API cannot
-    be asked (or does not list it) the fallback of :func:`qiskit_ionq.helpers.get_n_qubits`
-    applies, and the API still refuses a circuit that does not fit.
-    """
-    target = name[len("ionq_") :] if name.startswith("ionq_") else name
-    if target in TARGET_QUBITS:
-        return TARGET_QUBITS[target]
-    for entry in _api_backends(provider) or []:
-        qubits = entry.get("qubits")
-        if entry.get("backend") == target and isinstance(qubits, int) and qubits > 0:
-            return qubits
-    return get_n_qubits(name)
