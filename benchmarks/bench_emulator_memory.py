@@ -1,7 +1,9 @@
 """Emulator memory and fairness under a big job, against a baseline version in the same run.
 
 For each width N, a fresh emulator *process* (``python -m qiskit_ionq.emulator``) gets an
-ideal job of ``h`` on N qubits (a dense histogram of 2**N entries), then:
+ideal job of ``h`` on N qubits (a dense histogram of 2**N entries), or with ``--circuit ghz``
+a GHZ state on N qubits (a 2**N state, a 2-entry histogram: how the widest jobs, up to the
+29 qubits IonQ's simulator advertises, are measured), then:
 
 * ``complete``: seconds until the big job is ``completed``;
 * ``bell``: seconds a 2-qubit job submitted right after the big one takes to complete
@@ -16,7 +18,11 @@ The baseline is the emulator of a git ref (default ``HEAD~0`` of the current che
 *not* used: pass ``--baseline REF``, e.g. the commit before the memory work), extracted with
 ``git archive`` into a temporary directory and run with ``PYTHONPATH`` pointing there.
 
-Run: ``python benchmarks/bench_emulator_memory.py --qubits 20 22 24 [--baseline REF]``.
+A job the emulator refuses at submission (over its memory budget) shows as ``refused``; one
+it accepts and then fails, as ``failed``; the message is printed under the row.
+
+Run: ``python benchmarks/bench_emulator_memory.py --qubits 20 22 24 [--baseline REF]``,
+``python benchmarks/bench_emulator_memory.py --circuit ghz --qubits 26 28 29 --baseline REF``.
 Prints a table; always exits 0.
 """
 
@@ -51,6 +57,24 @@ def h_job(qubits: int) -> Dict[str, Any]:
             "circuit": gates,
         },
     }
+
+
+def ghz_job(qubits: int) -> Dict[str, Any]:
+    gates = [{"gate": "h", "targets": [0]}]
+    gates += [{"gate": "cnot", "control": q, "targets": [q + 1]} for q in range(qubits - 1)]
+    return {
+        "target": "simulator",
+        "shots": 100,
+        "input": {
+            "format": "ionq.circuit.v0",
+            "gateset": "qis",
+            "qubits": qubits,
+            "circuit": gates,
+        },
+    }
+
+
+CIRCUITS = {"h": h_job, "ghz": ghz_job}
 
 
 def bell_job() -> Dict[str, Any]:
@@ -107,14 +131,24 @@ def wait_done(http: requests.Session, url: str, timeout: float = 1800) -> Dict[s
         time.sleep(0.05)
 
 
-def measure(qubits: int, src: Optional[str], extra: List[str]) -> Dict[str, Any]:
+def measure(
+    qubits: int, src: Optional[str], extra: List[str], circuit: str = "h"
+) -> Dict[str, Any]:
     proc, url = start(src, extra)
     out: Dict[str, Any] = {}
     try:
         http = requests.Session()
         http.headers.update(HEADERS)
         began = time.monotonic()
-        big = http.post(f"{url}/jobs", json=h_job(qubits), timeout=60).json()["id"]
+        answer = http.post(f"{url}/jobs", json=CIRCUITS[circuit](qubits), timeout=600)
+        if answer.status_code != 200:  # refused at submission: no job to time
+            status = proc_status(proc.pid)
+            out.update(status="refused", failure=answer.json().get("message"), bell=0.0)
+            out.update(complete=time.monotonic() - began, results_s=0.0, results_mb=0.0)
+            out.update(backends_max=float("nan"), peak_rss=status["VmHWM"])
+            out["held_rss"] = status["VmRSS"]
+            return out
+        big = answer.json()["id"]
         bell = http.post(f"{url}/jobs", json=bell_job(), timeout=60).json()["id"]
         bell_session = requests.Session()
         bell_session.headers.update(HEADERS)
@@ -188,6 +222,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--qubits", type=int, nargs="+", default=[20, 22, 24])
     parser.add_argument("--baseline", help="git ref of the baseline emulator (optional)")
     parser.add_argument("--arg", action="append", default=[], help="extra emulator argument")
+    parser.add_argument("--circuit", choices=sorted(CIRCUITS), default="h", help="the big job")
     args = parser.parse_args(argv)
     print(f"bench_emulator_memory: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     header = (
@@ -197,17 +232,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         baseline = extract(args.baseline, tmp) if args.baseline else None
         for qubits in args.qubits:
-            print(f"\n-- h on {qubits} qubits (2**{qubits} = {1 << qubits} histogram entries)")
+            if args.circuit == "h":
+                print(f"\n-- h on {qubits} qubits (2**{qubits} = {1 << qubits} histogram entries)")
+            else:
+                print(f"\n-- GHZ on {qubits} qubits (2**{qubits} amplitudes, 2 histogram entries)")
             print(header)
             figures = {}
             if baseline is not None:
-                figures["baseline"] = measure(qubits, baseline, [])
+                figures["baseline"] = measure(qubits, baseline, [], args.circuit)
                 print(row("baseline", figures["baseline"]), flush=True)
-            figures["current"] = measure(qubits, None, args.arg)
+                if "failure" in figures["baseline"]:
+                    print(f"   baseline failure: {figures['baseline']['failure']}")
+            figures["current"] = measure(qubits, None, args.arg, args.circuit)
             print(row("current", figures["current"]), flush=True)
             if "failure" in figures["current"]:
                 print(f"   current failure: {figures['current']['failure']}")
-            if baseline is not None:
+            if baseline is not None and "refused" not in (
+                figures["baseline"]["status"],
+                figures["current"]["status"],
+            ):
                 base, cur = figures["baseline"], figures["current"]
                 ratios = {
                     "peak RSS": base["peak_rss"] / max(1, cur["peak_rss"]),

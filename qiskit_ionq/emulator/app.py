@@ -84,8 +84,9 @@ class IonQEmulator:
         max_connections: open client connections served at once (more get a 503).
         header_timeout: seconds a request may take to send its line and headers.
         max_memory: bytes (or a size such as ``"8G"``) that running simulations may use
-            together; default half of the RAM. A job needing more fails with code
-            ``MemoryLimitExceeded`` (see :mod:`.budget`).
+            together; default half of the RAM (29-qubit ideal jobs need about 5.1 GiB). A job
+            needing more is refused when submitted (HTTP 400, ``MemoryLimitExceeded``; see
+            :mod:`.budget`).
         max_job_seconds: longest simulation of one job (then ``SimulationTimeout``).
         api_version: the version :attr:`url` and :meth:`provider` use (``"v0.3"`` or
             ``"v0.4"``). Both are always served, from one job store: ``/v0.3/...`` and

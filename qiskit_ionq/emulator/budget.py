@@ -4,8 +4,9 @@ and a job queue in which small jobs never wait behind big ones.
 * :class:`MemoryBudget`: each job reserves its estimated peak memory (statevector, spare
   buffer, probabilities, histogram) before it runs, and waits while the reservations of
   running jobs leave too little room. A job that could never fit is refused when it is
-  validated (it becomes ``failed`` with code :data:`MEMORY_LIMIT_CODE`), before any memory
-  is taken. The default budget is half of the machine's RAM (``--max-memory``).
+  submitted (HTTP 400, message starting with :data:`MEMORY_LIMIT_CODE`): no job is created,
+  nothing waits. A job of a restarted store that no longer fits fails with that code. The
+  default budget is half of the machine's RAM (``--max-memory``).
 * :class:`Abort`: a running simulation polls :meth:`Abort.check` between gates; cancelling
   or deleting the job, stopping the emulator, or passing the job's time limit stops it.
 * :class:`JobQueue`: two lanes. Jobs estimated as small go first, and one worker serves only

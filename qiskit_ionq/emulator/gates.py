@@ -251,6 +251,12 @@ def gate_class(gate: Gate) -> str:
 
 # ------------------------------------------------------------------------ statevector
 _LOW_BLOCK = 10  # diagonal gates: multiply rows of 2**10 amplitudes (long inner loops)
+# From this many amplitudes (2**24 complex128: 256 MiB) a state is updated in place, a chunk at
+# a time: the spare buffer and full-size temporaries of the fast kernels would double or
+# triple the memory of the widest jobs (29 qubits: 4 GiB of complex64 would need 8-12 GiB).
+IN_PLACE_AMPLITUDES = 1 << 24
+_CHUNK_AMPLITUDES = 1 << 21  # one in-place chunk: temporaries stay at ~16-32 MiB
+DOUBLE_PRECISION_MAX_QUBITS = 26  # ideal states of more active qubits are complex64
 _GEMM_MAX_QUBIT = 3  # 1q gates on qubits 0..3: matrix products with kron(U^T, I)
 _GEMM_BLOCK = 1 << 17  # rows x width**2 per BLAS call: below OpenBLAS's threading threshold
 
@@ -317,6 +323,8 @@ class States:
     def apply(self, op: Op) -> None:
         if op.diag is not None:
             self._diagonal(op)
+        elif self.flat.size >= IN_PLACE_AMPLITUDES:
+            _apply_chunked(self.nd(), op, self.m)
         elif not op.controls and len(op.targets) == 1 and op.targets[0] <= _GEMM_MAX_QUBIT:
             self._gemm(op)
         elif not op.controls and len(op.targets) <= 3 and min(op.targets) > _GEMM_MAX_QUBIT:
@@ -345,7 +353,9 @@ class States:
             for b in bits[:nc]:  # the gate acts only where every control is 1
                 enabled = enabled & (b == 1)
             target_index = sum((b << i for i, b in enumerate(bits[nc:])), np.zeros(1, np.int64))
-            pattern = np.where(enabled, op.diag[target_index], 1)
+            # In the state's precision: a complex128 pattern would make numpy compute a
+            # complex64 state's product in double and cast back, at twice the cost.
+            pattern = np.where(enabled, op.diag[target_index], 1).astype(nd.dtype, copy=False)
             if np.any(pattern != 1):
                 view = nd[tuple(idx)]
                 view *= pattern if len(pattern) > 1 else pattern[0]
@@ -401,6 +411,31 @@ class States:
         self._cur = 1 - self._cur
 
 
+def _apply_chunked(state: np.ndarray, op: Op, m: int) -> None:
+    """:func:`_apply_slices` on a large state, one chunk of the state at a time.
+
+    A chunk fixes the bits of the highest qubits the op does not touch (each chunk is then a
+    few long contiguous runs), so the temporaries of a chunk are ~``_CHUNK_AMPLITUDES`` and
+    the state needs no spare buffer. Slices ``b:b+1`` keep every axis, so the chunk has the
+    state's shape and axis numbering.
+    """
+    size = state.size
+    involved = set(op.targets) | set(op.controls)
+    free = [q for q in range(m - 1, -1, -1) if q not in involved]
+    split: List[int] = []
+    for q in free:
+        if size <= _CHUNK_AMPLITUDES:
+            break
+        split.append(q)
+        size >>= 1
+    for bits in range(1 << len(split)):
+        idx: List[Any] = [slice(None)] * (m + 1)
+        for i, q in enumerate(split):
+            b = (bits >> i) & 1
+            idx[m - q] = slice(b, b + 1)
+        _apply_slices(state[tuple(idx)], op, m)
+
+
 def _apply_slices(state: np.ndarray, op: Op, m: int) -> None:
     """Apply ``op`` in place to ``state`` of shape ``(B,) + (2,) * m`` (qubit j on axis m - j)."""
     base: List[Any] = [slice(None)] * (m + 1)
@@ -411,7 +446,7 @@ def _apply_slices(state: np.ndarray, op: Op, m: int) -> None:
         k = len(op.targets)
         # Axis of each target in `sub`, whose control axes have been indexed away.
         axes = [m - t - sum(m - c < m - t for c in op.controls) for t in op.targets][::-1]
-        ut = op.matrix.reshape((2,) * (2 * k))  # axes: out bits k-1..0, then in bits k-1..0
+        ut = op.matrix.astype(state.dtype, copy=False).reshape((2,) * (2 * k))  # out, in bits
         res = np.tensordot(ut, sub, axes=(list(range(k, 2 * k)), axes))
         sub[...] = np.moveaxis(res, list(range(k)), axes)
         return
@@ -451,11 +486,24 @@ def probabilities(states: States) -> np.ndarray:
     return flat.real**2 + flat.imag**2
 
 
-class Runner:
-    """The error-free trajectory, advanced gate by gate and never rewound."""
+def state_dtype(m: int) -> type:
+    """complex128 up to :data:`DOUBLE_PRECISION_MAX_QUBITS` qubits, complex64 above: 2**29
+    amplitudes are 4 GiB in complex64 (8 GiB in complex128), and single precision keeps
+    probabilities to ~1e-7, well inside what shots can resolve at that width."""
+    return np.complex128 if m <= DOUBLE_PRECISION_MAX_QUBITS else np.complex64
 
-    def __init__(self, gates: Sequence[Gate], m: int) -> None:
-        full = np.zeros((1, 1 << m), dtype=np.complex128)
+
+class Runner:
+    """The error-free trajectory, advanced gate by gate and never rewound.
+
+    Args:
+        gates: the circuit on local qubits ``0 .. m-1``.
+        m: number of qubits.
+        dtype: amplitude type (default :func:`state_dtype` of ``m``).
+    """
+
+    def __init__(self, gates: Sequence[Gate], m: int, dtype: Optional[type] = None) -> None:
+        full: np.ndarray = np.zeros((1, 1 << m), dtype=dtype or state_dtype(m))
         full[0, 0] = 1
         self.gates, self.states, self.done = gates, States(full, m), 0
 

@@ -51,6 +51,7 @@ from .jobs import (
     PHASES,
     WARNINGS_SETTING,
     JobDelays,
+    RequestError,
     StoredBody,
     check_request,
     compact_body,
@@ -91,7 +92,8 @@ class JobManager:
         get_wait: with zero delays, how long a GET may wait for an in-flight job to finish
             before answering, so that a client's first poll usually sees ``completed``.
         max_memory: bytes that running simulations may take together (default: half the
-            RAM); a job that needs more on its own fails with :data:`.MEMORY_LIMIT_CODE`.
+            RAM); a job that needs more on its own is refused when submitted
+            (:data:`.MEMORY_LIMIT_CODE`).
         max_job_seconds: a simulation running longer fails with ``SimulationTimeout``.
 
     Sharing the machine (see :mod:`.budget`): small jobs have a lane of their own, big ones
@@ -158,11 +160,14 @@ class JobManager:
             The parent record.
 
         Raises:
-            RequestError: malformed request (HTTP 400).
+            RequestError: malformed request, or a job this emulator's memory budget can never
+                hold (HTTP 400): refused before a job exists, so nothing waits or is stored.
         """
         echo = check_request(body)
         body = StoredBody(body)  # top-level copy; nobody mutates the decoded request
         failure = self._validate(body)
+        if failure is not None and failure["code"] == MEMORY_LIMIT_CODE:
+            raise RequestError(f"{MEMORY_LIMIT_CODE}: {failure['error']}")
         now = int(time.time())
         status = self._settle("submitted", failure)
         parent_id = _new_id()
@@ -258,13 +263,25 @@ class JobManager:
             log.exception("simulator validation crashed")
             return {"code": "InternalError", "error": "The emulator could not validate the job."}
         if not self.budget.fits(need):
-            return {
-                "code": MEMORY_LIMIT_CODE,
-                "error": f"Simulating this job needs about {format_bytes(need)} of memory; this "
-                f"emulator's budget is {format_bytes(self.budget.limit)} (--max-memory). Use "
-                "fewer qubits, or start the emulator with a larger --max-memory.",
-            }
+            return {"code": MEMORY_LIMIT_CODE, "error": self._memory_refusal(need)}
         return None
+
+    def _memory_refusal(self, need: int) -> str:
+        """Why a job that needs ``need`` bytes cannot run here: limit, reason, remedy."""
+        budget = self.budget.limit
+        widest = getattr(self.sim, "max_ideal_qubits", None)
+        within = ""
+        if widest is not None:
+            try:
+                within = f", in which it simulates ideal circuits of up to {widest(budget)} qubits"
+            except Exception:
+                log.debug("max_ideal_qubits failed", exc_info=True)
+        return (
+            f"Simulating this job needs about {format_bytes(need)} of "
+            f"memory; this emulator's memory budget is {format_bytes(budget)}{within}. Use fewer "
+            "qubits or fewer circuits per job, or give the emulator more memory: "
+            "`qiskit-ionq emulator --max-memory 16G`, or IonQEmulator(max_memory='16G')."
+        )
 
     def _resources(self, body: Any) -> Tuple[int, int]:
         """``(bytes, work)`` of running ``body`` (``(0, 0)`` if the simulator cannot tell)."""

@@ -424,7 +424,7 @@ def noisy_outcomes(
     def sample(probs: np.ndarray, shot_ids: np.ndarray) -> None:
         outcomes[shot_ids] = rng.choice(len(probs), size=len(shot_ids), p=probs / probs.sum())
 
-    runner = Runner(gates, m)
+    runner = Runner(gates, m, np.complex128)  # trajectories branch from it in double
     per_batch = max(1, _BATCH_AMPLITUDES >> m)
     for start in range(0, len(errored), per_batch):
         chunk = errored[start : start + per_batch]

@@ -25,7 +25,8 @@ Choices on the open questions of ionq-api.md §8:
 
 Emulator limits: at most :data:`MAX_ACTIVE_QUBITS` touched qubits per circuit (29, what the
 simulator target advertises), else ``SimulationError``; below that the emulator's memory
-budget decides (:func:`resource_estimate`, ``MemoryLimitExceeded``). The vendor ceilings of
+budget decides (:func:`resource_estimate`; a job over the budget is refused at submission with
+``MemoryLimitExceeded``; ideal runs: :mod:`.ideal`). The vendor ceilings of
 §3.7 (``NotEnoughQubits``) are checked first. Noisy runs have a work budget and ideal
 runs a work limit (``SimulationTimeout``).
 """
@@ -35,10 +36,11 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
+from . import ideal
 from .catalog import RESTRICTED
 from .gates import (
     FIXED_GATES,
@@ -54,12 +56,12 @@ from .gates import (
     native_zz_matrix,
     pauliexp_ops,
     preflight,
-    probabilities,
     relabel,
     rotation_matrix,
     stop_check,
 )
 from .histogram import Histogram
+from .ideal import full_keys, ideal_histogram, ideal_memory
 from .jobs import StoredBody
 from .noise import (
     Backend,
@@ -80,6 +82,7 @@ __all__ = [
     "CircuitResult",
     "JobFailure",
     "execute",
+    "max_ideal_qubits",
     "predicted_execution_time_ms",
     "release",
     "resource_estimate",
@@ -88,10 +91,7 @@ __all__ = [
 ]
 
 MAX_CONTROLS = 7  # §4.1: "a controls list of up to seven qubits"
-MAX_ACTIVE_QUBITS = (
-    29  # touched qubits; below it the memory budget decides (2**29 amplitudes: 8 GiB)
-)
-_IDEAL_CUTOFF = 1e-12  # ideal histograms omit states below this probability
+MAX_ACTIVE_QUBITS = 29  # touched qubits; below it the memory budget decides (.ideal)
 MAX_IDEAL_WORK = 1 << 37  # amplitude x gate updates of one ideal job (minutes), else refused
 
 
@@ -205,9 +205,8 @@ def resource_estimate(body: Dict[str, Any]) -> Tuple[int, int]:
     """``(peak bytes, work)`` of running a valid job: memory of the largest circuit's
     simulation plus the histograms kept, and amplitude x gate updates.
 
-    Ideal runs hold the state and its spare buffer (32 bytes per amplitude), then the
-    probabilities and their temporaries (~24), then the histogram (8-16 per kept entry).
-    Noisy runs hold batches of trajectories (:func:`.noise.noisy_outcomes`) and per-shot
+    Ideal runs: :func:`.ideal.ideal_memory` (29 qubits: about 5.1 GiB). Noisy runs hold
+    batches of trajectories (:func:`.noise.noisy_outcomes`) and per-shot
     outcome arrays. Returns ``(0, 0)`` for a body that does not validate.
     """
     try:
@@ -218,8 +217,8 @@ def resource_estimate(body: Dict[str, Any]) -> Tuple[int, int]:
     for circ in job.circuits:
         amplitudes = 1 << _active(circ)
         if job.backend.model is None:
-            working = 56 * amplitudes
-            kept += 16 * amplitudes
+            working, held = ideal_memory(_active(circ))
+            kept += held
             work += len(circ.gates) * amplitudes
         else:
             batch = max(1, (1 << 20) // amplitudes) * amplitudes
@@ -228,6 +227,12 @@ def resource_estimate(body: Dict[str, Any]) -> Tuple[int, int]:
             work += len(circ.gates) * amplitudes * max(1, job.shots // 50)
         peak = max(peak, working)
     return peak + kept, work
+
+
+def max_ideal_qubits(budget: int) -> int:
+    """The widest ideal circuit (active qubits, up to :data:`MAX_ACTIVE_QUBITS`) whose run
+    fits ``budget`` bytes: what an emulator with that memory budget can promise."""
+    return ideal.max_ideal_qubits(budget, MAX_ACTIVE_QUBITS)
 
 
 def release(body: Any) -> None:
@@ -490,17 +495,6 @@ def simulate_statevector(
 
 
 # --------------------------------------------------------------------------- results
-def _keys(local_index: np.ndarray, active: Sequence[int]) -> np.ndarray:
-    """Full-register keys: local bit j moves to bit ``active[j]`` (active is sorted, so
-    ascending local indices give ascending keys)."""
-    if list(active) == list(range(len(active))):
-        return local_index.astype(np.int64)
-    keys = np.zeros(len(local_index), dtype=np.int64)
-    for j, q in enumerate(active):
-        keys |= ((local_index >> j) & 1) << q
-    return keys
-
-
 def _run_circuit(job: _Job, circ: Circuit, rng: Optional[np.random.Generator]) -> CircuitResult:
     counts = {"1q": 0, "2q": 0}
     for gate in circ.gates:
@@ -513,25 +507,19 @@ def _run_circuit(job: _Job, circ: Circuit, rng: Optional[np.random.Generator]) -
     if model is None:  # ideal simulator: exact probabilities (§6.3)
         runner = Runner(gates, m)
         runner.advance(len(gates))
-        probs = probabilities(runner.states)[0]
-        del runner  # the state (and its spare buffer) goes before the histogram is built
-        keep = np.flatnonzero(probs >= _IDEAL_CUTOFF)
-        if len(keep) == len(probs) and list(active) == list(range(m)):
-            hist = Histogram(probs)  # dense: keys are implicit, the array is kept as is
-        else:
-            hist = Histogram(probs[keep], _keys(keep, active))
-        del probs, keep
+        hist = ideal_histogram(runner.states.flat[0], active)
+        del runner
         return CircuitResult(circ.name, circ.width, counts, hist, hist)  # one object: no debias
     assert rng is not None  # noisy models sample
     outcomes = noisy_outcomes(rng, gates, m, job.shots, model)
     debias = debias_enabled(job.backend, job.shots, job.debias, circ.gateset)
     average, plurality = aggregate(rng, outcomes, debias)
-    hist = Histogram(average[1], _keys(average[0], active))
-    sharp = hist if not debias else Histogram(plurality[1], _keys(plurality[0], active))
+    hist = Histogram(average[1], full_keys(average[0], active))
+    sharp = hist if not debias else Histogram(plurality[1], full_keys(plurality[0], active))
     others: Dict[str, Mapping[str, float]] = {}
     if debias:
         for name, (values, probs) in other_aggregations(outcomes, m).items():
-            others[name] = Histogram(probs, _keys(values, active))
+            others[name] = Histogram(probs, full_keys(values, active))
     return CircuitResult(circ.name, circ.width, counts, hist, sharp, others)
 
 

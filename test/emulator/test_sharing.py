@@ -150,28 +150,19 @@ def test_resource_estimate_grows_with_width():
 
 
 # ----------------------------------------------------------------------------- over HTTP
-def test_job_over_the_memory_budget_fails_with_a_clear_code():
-    with IonQEmulator(max_memory="2M") as emu, session() as http:
-        big = create(http, emu, h_body(16))  # about 4.5 MiB
-        job = wait_status(http, f"{emu.url}/jobs/{big['id']}", {"completed", "failed"})
-        assert job["status"] == "failed"
-        assert job["failure"]["code"] == "MemoryLimitExceeded"
-        assert "--max-memory" in job["failure"]["error"] and "MiB" in job["failure"]["error"]
-        small = create(http, emu, h_body(8))
-        done = wait_status(http, f"{emu.url}/jobs/{small['id']}", {"completed", "failed"})
-        assert done["status"] == "completed"
-        assert emu._manager.budget.used == 0  # released after the run
-
-
-def test_29_qubit_job_is_refused_before_any_allocation_when_it_cannot_fit():
-    """The simulator target advertises 29 qubits: the budget, not a fixed cap, decides."""
+def test_29_qubit_job_is_refused_at_submission_when_it_cannot_fit():
+    """The simulator target advertises 29 qubits: the budget, not a fixed cap, decides, and
+    a job that can never fit is refused before it exists (HTTP 400), not failed later."""
     need = simulator.resource_estimate(h_body(29))[0]
-    assert need > 32 << 30  # 2**29 amplitudes: state, spare buffer, probabilities, histogram
+    assert 4 << 30 < need < 6 << 30  # complex64 state (4 GiB), in place, result arrays
     with IonQEmulator(max_memory="1G") as emu, session() as http:
-        job = create(http, emu, h_body(29))["id"]
-        done = wait_status(http, f"{emu.url}/jobs/{job}", {"failed", "completed"})
-        assert done["failure"]["code"] == "MemoryLimitExceeded"
-        assert "GiB" in done["failure"]["error"] and "1.0 GiB" in done["failure"]["error"]
+        response = http.post(f"{emu.url}/jobs", json=h_body(29))
+        assert response.status_code == 400
+        message = response.json()["message"]
+        assert "MemoryLimitExceeded" in message and "1.0 GiB" in message
+        assert "5.1 GiB" in message  # what it would need
+        assert emu._manager.budget.used == 0
+        assert http.get(f"{emu.url}/jobs").json()["jobs"] == []
 
 
 def test_jobs_share_the_budget_without_exceeding_it():

@@ -16,6 +16,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import library as lib
 from qiskit.quantum_info import Operator, SparsePauliOp, Statevector
 
+from qiskit_ionq.emulator import gates as kernels_module
 from qiskit_ionq.emulator.simulator import JobFailure, simulate_statevector
 
 # Qiskit's own deprecation chatter (MCX synthesis classes, Gate.control(annotated=...),
@@ -26,6 +27,17 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning"),
 ]
 RNG = np.random.default_rng(20240607)
+
+
+@pytest.fixture(params=["fast", "in-place"])
+def kernels(request, monkeypatch):
+    """Run a test on the fast kernels (spare buffer) and on the in-place chunked ones that
+    states of 2**24 amplitudes and more use, forced here onto every state with chunks of 4
+    amplitudes, so that every chunk split (controls, targets, free qubits) is exercised."""
+    if request.param == "in-place":
+        monkeypatch.setattr(kernels_module, "IN_PLACE_AMPLITUDES", 1)
+        monkeypatch.setattr(kernels_module, "_CHUNK_AMPLITUDES", 4)
+    return request.param
 
 
 def random_state(n: int) -> np.ndarray:
@@ -70,7 +82,7 @@ QIS_CASES = [
 
 @pytest.mark.parametrize("name,extra,gate,k", QIS_CASES, ids=[f"{c[0]}{c[1]}" for c in QIS_CASES])
 @pytest.mark.parametrize("n", [2, 5])
-def test_qis_gate_matches_qiskit(name, extra, gate, k, n):
+def test_qis_gate_matches_qiskit(name, extra, gate, k, n, kernels):
     for _ in range(3):
         targets = [int(q) for q in RNG.choice(n, k, replace=False)]
         psi = random_state(n)
@@ -81,7 +93,7 @@ def test_qis_gate_matches_qiskit(name, extra, gate, k, n):
 @pytest.mark.parametrize(
     "name,extra,gate,k", [c for c in QIS_CASES if c[0] != "swap"], ids=lambda c: str(c)
 )
-def test_controlled_qis_gates_match_qiskit_control(name, extra, gate, k):
+def test_controlled_qis_gates_match_qiskit_control(name, extra, gate, k, kernels):
     n = 6
     for num_ctrl in (1, 2, 4):
         qubits = [int(q) for q in RNG.choice(n, num_ctrl + k, replace=False)]
@@ -246,7 +258,7 @@ def pauliexp_expected(terms, coeffs, time, targets, n, psi):
         (["XYZ", "ZII", "IXI", "III"], [0.6, 0.1, -0.8, 0.5]),  # non-commuting + identity
     ],
 )
-def test_pauliexp(terms, coeffs):
+def test_pauliexp(terms, coeffs, kernels):
     n = 5
     k = len(terms[0])
     for _ in range(3):
@@ -323,7 +335,7 @@ def random_circuit(n, depth, rng):
 
 
 @pytest.mark.parametrize("n,seed", [(3, 1), (6, 2), (6, 3), (12, 4)])
-def test_random_circuits_match_qiskit_statevector(n, seed):
+def test_random_circuits_match_qiskit_statevector(n, seed, kernels):
     """Exercises every kernel (diagonal rows, gemm, bit flips, slices) in one run."""
     qc, js = random_circuit(n, 120, np.random.default_rng(seed))
     np.testing.assert_allclose(ours(js, n, None), Statevector(qc).data, atol=1e-10)
