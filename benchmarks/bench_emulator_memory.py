@@ -247,10 +247,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(row("current", figures["current"]), flush=True)
             if "failure" in figures["current"]:
                 print(f"   current failure: {figures['current']['failure']}")
-            if baseline is not None and "refused" not in (
-                figures["baseline"]["status"],
-                figures["current"]["status"],
-            ):
+            if baseline is not None and figures["baseline"]["status"] != "completed":
+                print("   baseline / current: no ratio (the baseline did not run this job)")
+            elif baseline is not None and figures["current"]["status"] == "completed":
                 base, cur = figures["baseline"], figures["current"]
                 ratios = {
                     "peak RSS": base["peak_rss"] / max(1, cur["peak_rss"]),

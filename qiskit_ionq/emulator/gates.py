@@ -251,9 +251,11 @@ def gate_class(gate: Gate) -> str:
 
 # ------------------------------------------------------------------------ statevector
 _LOW_BLOCK = 10  # diagonal gates: multiply rows of 2**10 amplitudes (long inner loops)
-# From this many amplitudes (2**24 complex128: 256 MiB) a state is updated in place, a chunk at
-# a time: the spare buffer and full-size temporaries of the fast kernels would double or
-# triple the memory of the widest jobs (29 qubits: 4 GiB of complex64 would need 8-12 GiB).
+# From this many amplitudes (2**24: 256 MiB of complex128) every op updates the state in
+# place, a block or chunk at a time: the spare buffer and full-size temporaries of the fast
+# kernels would double or triple the memory of the widest jobs (29 qubits: 4 GiB of complex64
+# would need 8-12 GiB), and on this VM first-touching a fresh 256 MiB buffer costs as much as
+# a gate. Measured at 24 qubits, a random 72-gate circuit: same time, same bits.
 IN_PLACE_AMPLITUDES = 1 << 24
 _CHUNK_AMPLITUDES = 1 << 21  # one in-place chunk: temporaries stay at ~16-32 MiB
 DOUBLE_PRECISION_MAX_QUBITS = 26  # ideal states of more active qubits are complex64
@@ -324,13 +326,42 @@ class States:
         if op.diag is not None:
             self._diagonal(op)
         elif self.flat.size >= IN_PLACE_AMPLITUDES:
-            _apply_chunked(self.nd(), op, self.m)
-        elif not op.controls and len(op.targets) == 1 and op.targets[0] <= _GEMM_MAX_QUBIT:
+            if not self._blocks(op):
+                _apply_chunked(self.nd(), op, self.m)
+        else:
+            self._fast(op)
+
+    def _fast(self, op: Op) -> None:
+        """A non-diagonal op by the fast kernels (they may use the spare buffer)."""
+        if not op.controls and len(op.targets) == 1 and op.targets[0] <= _GEMM_MAX_QUBIT:
             self._gemm(op)
         elif not op.controls and len(op.targets) <= 3 and min(op.targets) > _GEMM_MAX_QUBIT:
             self._flips(op)
+        elif self.flat.size > _CHUNK_AMPLITUDES:
+            # Same arithmetic as one call, without temporaries of half the state (a CNOT on
+            # 24 qubits: 3x faster, measured, for want of the page faults of 256 MiB temps).
+            _apply_chunked(self.nd(), op, self.m)
         else:
             _apply_slices(self.nd(), op, self.m)
+
+    def _blocks(self, op: Op) -> bool:
+        """An uncontrolled op on low qubits of one large state, by the fast kernels, one
+        contiguous block of ``_CHUNK_AMPLITUDES`` at a time through a block-sized spare
+        buffer (2.3x faster per gate than :func:`_apply_chunked`, measured at 24 qubits).
+        Returns False (nothing done) when the op is not of that kind."""
+        low = min(self.m, _CHUNK_AMPLITUDES.bit_length() - 1)
+        if self.live != 1 or op.controls or len(op.targets) > 3 or max(op.targets) >= low:
+            return False
+        flat = self.flat[0]
+        spare = np.empty(1 << low, dtype=flat.dtype)
+        for start in range(0, len(flat), 1 << low):
+            block = flat[start : start + (1 << low)].reshape(1, -1)
+            sub = States(block, low)
+            sub._bufs[1] = spare.reshape(1, -1)
+            sub._fast(op)
+            if sub._cur == 1:  # the fast kernels wrote the result into the spare buffer
+                block[...] = spare
+        return True
 
     def _diagonal(self, op: Op) -> None:
         m, p = self.m, min(self.m, _LOW_BLOCK)

@@ -29,14 +29,16 @@ pytestmark = [
 RNG = np.random.default_rng(20240607)
 
 
-@pytest.fixture(params=["fast", "in-place"])
+@pytest.fixture(params=["fast", "chunked", "in-place"])
 def kernels(request, monkeypatch):
-    """Run a test on the fast kernels (spare buffer) and on the in-place chunked ones that
-    states of 2**24 amplitudes and more use, forced here onto every state with chunks of 4
-    amplitudes, so that every chunk split (controls, targets, free qubits) is exercised."""
+    """Run a test on the fast kernels (spare buffer), with controlled ops chunked (as on
+    states above 2**21 amplitudes) and with every op in place and chunked (as on states of
+    2**24 amplitudes and more), forced here onto small states with chunks of 4 amplitudes so
+    that every chunk split (controls, targets, free qubits) is exercised."""
+    if request.param != "fast":
+        monkeypatch.setattr(kernels_module, "_CHUNK_AMPLITUDES", 4)
     if request.param == "in-place":
         monkeypatch.setattr(kernels_module, "IN_PLACE_AMPLITUDES", 1)
-        monkeypatch.setattr(kernels_module, "_CHUNK_AMPLITUDES", 4)
     return request.param
 
 
