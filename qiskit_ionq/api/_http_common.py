@@ -1,8 +1,9 @@
 """Request-free HTTP pieces shared by the transport: who we are, where the token may go,
 how it is kept out of any text we produce, and the :class:`Reply` a request ends in.
 
-No ``requests`` here (the transport stays the one module that imports it); these are pure
-functions, tested directly, that the transport calls on every request and every error.
+No ``requests`` here (the transport, with its ``_http_session``, stays the one place that
+imports it); these are pure functions, tested directly, that the transport calls on every
+request and every error.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The one HTTP seam of qiskit_ionq: a pooled session, timeouts, retries and error wrapping.
 
-This is the only module of the package that imports ``requests`` or ``urllib3``
-(docs/design.md), together with :mod:`qiskit_ionq.api._http_session`, which holds the
+With :mod:`qiskit_ionq.api._http_session` it is the transport, the only part of the package
+that imports ``requests`` or ``urllib3`` (docs/design.md); ``_http_session`` holds the
 ``requests``-level pieces of one attempt (session and pools, the watchdog that cuts an
 attempt at a caller's time limit, bounded body reads, exception classification); this
 module is the send loop and its policy. It knows nothing of IonQ routes or bodies: the API

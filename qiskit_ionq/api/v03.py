@@ -6,7 +6,8 @@ job view (:mod:`.jobview`), so this adapter maps nothing on the hot path. It hol
 machinery, no credentials and no submission protocol:
 
 * HTTP itself (pooling, timeouts, retries, error wrapping) lives in
-  :mod:`qiskit_ionq.api.transport`, the only module that imports ``requests``.
+  :mod:`qiskit_ionq.api.transport` (with its ``_http_session``), the only code that
+  imports ``requests``.
 * The token, base URL and headers live in the :class:`~qiskit_ionq.ionq_client.IonQClient`
   facade, which hands itself to the adapter as the :class:`~.adapter.Connection`.
 * Exactly-once job creation lives in :mod:`qiskit_ionq.api.submission`; what every version

@@ -171,3 +171,28 @@ def test_submit_posts_one_body_and_keeps_the_id(requests_mock, backend):
     assert body["registers"] == {"meas_mapped": [0, 1]}
     with pytest.raises(IonQJobStateError, match="already submitted"):
         job.submit()
+
+
+def COMPILED(job):  # a v0.4 feature: the test builds a v0.4 job for it
+    return job.compiled_circuit()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda job: job.result(),
+        lambda job: job.wait_for_final_state(),
+        COMPILED,
+    ],
+    ids=["result", "wait_for_final_state", "compiled_circuit"],
+)
+def test_waiting_on_a_job_never_submitted_raises_instead_of_polling_forever(backend, call):
+    """Bug: an IonQJob built but not submitted is INITIALIZING forever, so these polled
+    without end when no timeout was given."""
+    from qiskit_ionq.ionq_job import IonQJob
+
+    v04 = IonQProvider(token="unit-token", url="https://ionq.test/v0.4")
+    job = IonQJob(v04.get_backend("ionq_qpu.aria-1") if call is COMPILED else backend, None)
+    job.circuit = bell()
+    with pytest.raises(IonQJobStateError, match=r"not been submitted.*job\.submit\(\)"):
+        call(job)
