@@ -4,9 +4,9 @@ Kept apart from :mod:`.simulator` (parsing and dispatch) because the widest jobs
 here: IonQ's cloud simulator advertises 29 qubits, 2**29 amplitudes. The figures that force
 the choices below:
 
-* the state is complex128 up to :data:`.gates.DOUBLE_PRECISION_MAX_QUBITS` (26) active qubits
+* the state is complex128 up to :data:`.statevector.DOUBLE_PRECISION_MAX_QUBITS` (26) active qubits
   and complex64 above (29 qubits: 4 GiB instead of 8), updated in place from
-  :data:`.gates.IN_PLACE_AMPLITUDES` on (no spare buffer, chunk-sized temporaries);
+  :data:`.statevector.IN_PLACE_AMPLITUDES` on (no spare buffer, chunk-sized temporaries);
 * probabilities are computed a chunk at a time, in float64, twice: once to count the outcomes
   that are kept (>= 1e-12), once to fill arrays of exactly that size. A dense 29-qubit
   probability array would be 4 GiB more, and its JSON about 12 GB;
@@ -24,7 +24,7 @@ from typing import Sequence, Tuple
 
 import numpy as np
 
-from . import gates
+from . import statevector
 from .gates import JobFailure
 from .histogram import Histogram
 
@@ -53,9 +53,9 @@ def ideal_memory(m: int) -> Tuple[int, int]:
     before it is allocated (16 bytes per kept outcome: keys and probabilities).
     """
     amplitudes = 1 << m
-    if amplitudes < gates.IN_PLACE_AMPLITUDES:
+    if amplitudes < statevector.IN_PLACE_AMPLITUDES:
         return 56 * amplitudes, 16 * amplitudes
-    state = np.dtype(gates.state_dtype(m)).itemsize * amplitudes
+    state = np.dtype(statevector.state_dtype(m)).itemsize * amplitudes
     return state + _TEMPORARIES, 16 * min(amplitudes, MAX_RESULT_ENTRIES)
 
 
@@ -98,7 +98,7 @@ def ideal_histogram(state: np.ndarray, active: Sequence[int]) -> Histogram:
             have probability >= :data:`IDEAL_CUTOFF`.
     """
     identity = list(active) == list(range(len(active)))
-    if state.size < gates.IN_PLACE_AMPLITUDES:  # small: one pass, as fast as numpy goes
+    if state.size < statevector.IN_PLACE_AMPLITUDES:  # small: one pass, as fast as numpy goes
         probs = _probabilities(state)
         keep = np.flatnonzero(probs >= IDEAL_CUTOFF)
         if len(keep) == len(probs) and identity:

@@ -38,16 +38,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .gates import (
-    Gate,
-    JobFailure,
-    Runner,
-    States,
-    checkpoint,
-    pauli_op,
-    preflight,
-    probabilities,
-)
+from .gates import Gate, JobFailure, checkpoint, pauli_op, preflight
+from .statevector import Runner, States, probabilities
 
 # (r1, r2) per model, §3.5 (the repeating decimals written as exact fractions).
 RATES: Dict[str, Tuple[float, float]] = {

@@ -47,8 +47,6 @@ from .gates import (
     Gate,
     JobFailure,
     Op,
-    Runner,
-    States,
     gate_class,
     gpi2_matrix,
     gpi_matrix,
@@ -76,6 +74,7 @@ from .noise import (
     qpu_shot_ms,
     resolve_backend,
 )
+from .statevector import Runner, States
 
 __all__ = [
     "MAX_ACTIVE_QUBITS",

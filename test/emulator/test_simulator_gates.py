@@ -16,7 +16,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import library as lib
 from qiskit.quantum_info import Operator, SparsePauliOp, Statevector
 
-from qiskit_ionq.emulator import gates as kernels_module
+from qiskit_ionq.emulator import statevector as kernels_module
 from qiskit_ionq.emulator.simulator import JobFailure, simulate_statevector
 
 # Qiskit's own deprecation chatter (MCX synthesis classes, Gate.control(annotated=...),
@@ -39,6 +39,7 @@ def kernels(request, monkeypatch):
         monkeypatch.setattr(kernels_module, "_CHUNK_AMPLITUDES", 4)
     if request.param == "in-place":
         monkeypatch.setattr(kernels_module, "IN_PLACE_AMPLITUDES", 1)
+        monkeypatch.setattr(kernels_module, "_PAIRS_MIN_QUBIT", 2)
     return request.param
 
 
