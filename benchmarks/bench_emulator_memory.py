@@ -45,8 +45,7 @@ HEADERS = {"Authorization": "apiKey bench", "Content-Type": "application/json"}
 PREFIX = "qiskit-ionq emulator serving at "
 
 
-def h_job(qubits: int) -> Dict[str, Any]:
-    gates = [{"gate": "h", "targets": [q]} for q in range(qubits)]
+def simulator_job(qubits: int, gates: List[Dict[str, Any]]) -> Dict[str, Any]:
     return {
         "target": "simulator",
         "shots": 100,
@@ -57,21 +56,16 @@ def h_job(qubits: int) -> Dict[str, Any]:
             "circuit": gates,
         },
     }
+
+
+def h_job(qubits: int) -> Dict[str, Any]:
+    return simulator_job(qubits, [{"gate": "h", "targets": [q]} for q in range(qubits)])
 
 
 def ghz_job(qubits: int) -> Dict[str, Any]:
     gates = [{"gate": "h", "targets": [0]}]
     gates += [{"gate": "cnot", "control": q, "targets": [q + 1]} for q in range(qubits - 1)]
-    return {
-        "target": "simulator",
-        "shots": 100,
-        "input": {
-            "format": "ionq.circuit.v0",
-            "gateset": "qis",
-            "qubits": qubits,
-            "circuit": gates,
-        },
-    }
+    return simulator_job(qubits, gates)
 
 
 CIRCUITS = {"h": h_job, "ghz": ghz_job}
