@@ -69,7 +69,7 @@ class BenchSimulator:
     """
 
     def __init__(self) -> None:
-        from qiskit_ionq.emulator import simulator
+        from qiskit_ionq.emulator.simulation import simulator
 
         self._real = simulator
         self.JobFailure = simulator.JobFailure

@@ -6,8 +6,8 @@ Figures (medians):
    tests and notebooks use it: ``with IonQEmulator() as emu``), over at least 50 jobs.
    Target <= 20 ms.
 2. simulation: a random 20-qubit, 500-gate QIS circuit. The emulator's simulator
-   (``qiskit_ionq.emulator.simulator.execute`` on the job body our serializer produces; it
-   parses the gates, simulates and builds the full 2**20-entry histogram) against
+   (``qiskit_ionq.emulator.simulation.simulator.execute`` on the job body our serializer
+   produces; it parses the gates, simulates and builds the full 2**20-entry histogram) against
    ``qiskit.quantum_info.Statevector.from_instruction`` of the same circuit without its
    measurements. Target: not slower (ratio Statevector / emulator >= 1). The two
    distributions are also checked to agree to 1e-9.
@@ -99,7 +99,7 @@ def bench_latency(jobs: int) -> float:
 
 
 def bench_simulation(repeat: int) -> tuple:
-    from qiskit_ionq.emulator import simulator
+    from qiskit_ionq.emulator.simulation import simulator
     from qiskit_ionq.serializer import build_job_body
 
     qc = random_circuit(SIM_QUBITS, SIM_GATES)

@@ -26,8 +26,8 @@ from typing import Callable, List
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm3
 
-from qiskit_ionq.emulator import simulator
-from qiskit_ionq.emulator.qasm3_exec import parse_program, run_program
+from qiskit_ionq.emulator.simulation import simulator
+from qiskit_ionq.emulator.simulation.qasm3_exec import parse_program, run_program
 from qiskit_ionq.qasm3_input import program_clbit_labels
 from qiskit_ionq.serializer import build_header, build_job_payload, qiskit_circ_to_ionq_circ
 from qiskit_ionq.shot_results import build_shot_experiment, parse_shots, register_sources

@@ -19,7 +19,6 @@ import threading
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
 
 from .budget import parse_bytes
-from .catalog import Catalog
 from .faults import FaultInjector
 from .httpd import (
     HEADER_TIMEOUT,
@@ -32,6 +31,7 @@ from .jobs import JobDelays, render_job
 from .lifecycle import JobManager
 from .security import AccessPolicy
 from .server import Api
+from .simulation.catalog import Catalog
 from .stats import Stats
 from .store import JobStore, MemoryStore, open_store
 from .v04_jobs import FeatureSettings, FeatureSimulator
@@ -74,8 +74,9 @@ class IonQEmulator:
             so that the client's first poll sees it completed (seconds).
         job_warnings: messages attached as ``warning.messages`` to every new job (also
             settable later with :meth:`set_job_warnings`).
-        simulator: replacement for :mod:`qiskit_ionq.emulator.simulator` (tests), an object
-            with ``JobFailure``, ``validate_job``, ``execute``, ``predicted_execution_time_ms``.
+        simulator: replacement for :mod:`qiskit_ionq.emulator.simulation.simulator` (tests),
+            an object with ``JobFailure``, ``validate_job``, ``execute``,
+            ``predicted_execution_time_ms``.
         admin_key: key of the ``/_emulator`` admin routes; see :mod:`.security` for who may
             call them without one.
         allowed_hosts: ``Host`` names served besides loopback ones (DNS-rebinding check;
@@ -205,7 +206,7 @@ class IonQEmulator:
             else:
                 store = open_store(self._store_arg)
             simulator = FeatureSimulator(
-                self._simulator or importlib.import_module(f"{__package__}.simulator"),
+                self._simulator or importlib.import_module(f"{__package__}.simulation.simulator"),
                 self.v04_settings,
             )  # OpenQASM 3 jobs and dry runs beside the JSON-circuit simulator
             manager = JobManager(

@@ -12,7 +12,7 @@ Choices on open questions of ionq-api.md §8 made here:
   boolean ``ionq_compiler_synthesis`` can leak in); the emulator does not enforce the
   disputed size limits (10 keys / 40-char names / 40,000 or 400-char values), so the
   client's own checks are what tests exercise.
-* 8.12 bare ``qpu`` is accepted as a target (see :mod:`.catalog`).
+* 8.12 bare ``qpu`` is accepted as a target (see :mod:`.simulation.catalog`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from .catalog import JOB_TARGETS
-from .histogram import Histogram, iter_results_json
+from .simulation.catalog import JOB_TARGETS
+from .simulation.histogram import Histogram, iter_results_json
+from .simulation.simulator import StoredBody
 from .store import Record
 
 STATUSES = ("submitted", "ready", "running", "completed", "failed", "canceled")
@@ -35,14 +36,6 @@ MAX_SHOTS = 1_000_000  # far above real use; stops a typo from tying up the simu
 WARNINGS_SETTING = "emulator_warnings"  # settings key asking for warning.messages on the job
 MAX_ECHO_DEPTH = 32  # nesting allowed in echoed fields (metadata, settings...): served back later
 _SHOTS_TEXT = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²".isdigit() is True
-
-
-class StoredBody(dict):  # type: ignore[type-arg]
-    """A job's request body as the emulator stores it: never mutated after creation.
-
-    The simulator parses such a body once for validation, estimate and execution (it may
-    memoize by identity); plain dicts from other callers are parsed on every call.
-    """
 
 
 COMPACT_GATES = 10_000  # requests with more gates are kept as JSON text while their job waits
@@ -289,7 +282,7 @@ def encode_results(results: Any) -> bytes:
 
     Keys keep their stored order (a parent's children in submission order); floats are
     written with ``repr`` (exact round trip). :class:`.Histogram` values are written from
-    their arrays (see :func:`.histogram.iter_results_json` for the streamed form).
+    their arrays (see :func:`.simulation.histogram.iter_results_json` for the streamed form).
     """
     return b"".join(iter_results_json(results))
 

@@ -52,13 +52,13 @@ from .jobs import (
     WARNINGS_SETTING,
     JobDelays,
     RequestError,
-    StoredBody,
     check_request,
     compact_body,
     completion_fields,
     program,
     request_body,
 )
+from .simulation.simulator import StoredBody
 from .store import JobStore, Record
 from .timer import Timer
 
@@ -82,7 +82,7 @@ class JobManager:
     Args:
         store: where records live.
         simulator: object with ``JobFailure``, ``validate_job``, ``execute`` and
-            ``predicted_execution_time_ms`` (the :mod:`.simulator` module by default;
+            ``predicted_execution_time_ms`` (the :mod:`.simulation.simulator` module by default;
             tests inject stand-ins).
         delays: per-phase delays.
         seed: base seed; job number ``seq`` is simulated with ``seed + seq`` (reproducible

@@ -24,8 +24,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from .histogram import iter_results_json, results_json_size_hint
 from .jobs import encode_results
+from .simulation.histogram import iter_results_json, results_json_size_hint
 
 __all__ = [
     "EncodedResults",

@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .catalog import Catalog
 from .faults import FaultInjector, FaultRule, cdn_error_page, reason
 from .http_api import (  # noqa: F401 - names other modules and tests take from here
     ADMIN,
@@ -53,6 +52,7 @@ from .jobs import STATUSES, RequestError, render_job, results_source
 from .lifecycle import JobManager
 from .results_cache import EncodedResults, FileBody
 from .security import AccessDenied, AccessPolicy
+from .simulation.catalog import Catalog
 from .stats import Stats
 from .store import Record
 

@@ -19,7 +19,8 @@ https://docs.ionq.com/api-reference/v0.4/introduction):
   keys, each key sees only its own sessions, as with jobs.
 * ``aggregation=average|voting|dnl|majority`` on the probabilities route: the four
   aggregations of a debiased job (``dnl`` and ``majority`` as defined in
-  :func:`.noise.other_aggregations`); without debiasing all four are the plain frequencies.
+  :func:`.simulation.noise.other_aggregations`); without debiasing all four are the plain
+  frequencies.
 
 Per-job extras (type, dry run, session, estimated cost) are written into the job's record
 (field :data:`EXTRAS_FIELD`), so a SQLite store keeps them across a restart; a copy in memory
@@ -32,8 +33,7 @@ import json
 import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
-from . import cost_model, qasm3_exec
-from .gates import JobFailure
+from . import cost_model
 from .http_api import (
     KEY,
     ApiError,
@@ -46,6 +46,8 @@ from .http_api import (
 )
 from .jobs import RequestError
 from .sessions import SessionRefusal, SessionStore
+from .simulation import qasm3_exec
+from .simulation.gates import JobFailure
 from .v04_jobs import (
     ARTIFACT_FORMATS,
     FeatureSettings,
@@ -175,7 +177,7 @@ class V04Features:
                     else:
                         one += 1
                 return one, two, program.num_qubits
-            from .simulator import parse_circuits
+            from .simulation.simulator import parse_circuits
 
             one = two = width = 0
             for circuit in parse_circuits(stored):

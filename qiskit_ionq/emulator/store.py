@@ -28,7 +28,7 @@ import sqlite3
 import threading
 from typing import Any, Collection, Dict, Iterable, List, Optional, Tuple
 
-from .histogram import Histogram
+from .simulation.histogram import Histogram
 
 try:  # POSIX advisory locks; elsewhere the store file is simply not locked
     import fcntl

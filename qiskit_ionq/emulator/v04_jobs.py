@@ -1,21 +1,21 @@
 """How the emulator runs what only API v0.4 has: OpenQASM 3 programs, dry runs, per-shot data.
 
-:class:`FeatureSimulator` wraps the JSON-circuit simulator (:mod:`.simulator`) with the same
-four names the job manager calls (``JobFailure``, ``validate_job``, ``execute``,
+:class:`FeatureSimulator` wraps the JSON-circuit simulator (:mod:`.simulation.simulator`) with
+the same four names the job manager calls (``JobFailure``, ``validate_job``, ``execute``,
 ``predicted_execution_time_ms``), so the lifecycle, store and result cache stay as they are:
 
 * an ``ionq.qasm3.v1`` job is stored with ``input = {"qasm3": <program text>, "qubits": n}``
-  (:func:`stored_qasm3_input`) and executed shot by shot by :mod:`.qasm3_exec`. Its result
-  carries the v2 artifacts (per-register shots, histogram, probabilities) and, as the v1
+  (:func:`stored_qasm3_input`) and executed shot by shot by :mod:`.simulation.qasm3_exec`. Its
+  result carries the v2 artifacts (per-register shots, histogram, probabilities) and, as the v1
   histogram, the frequencies of the final read-out of every qubit (``output_all``);
-* a dry run (``dry_run: true``) is validated and compiled (:mod:`.compile`) but never
+* a dry run (``dry_run: true``) is validated and compiled (:mod:`.simulation.compile`) but never
   simulated: its result carries only the compiled-circuit artifacts;
 * everything else goes to the JSON-circuit simulator unchanged.
 
 Noise of OpenQASM 3 jobs: the simulator's noise models (each model's depolarizing rates) on
 ``simulator`` with a noise model, the matching model on ``qpu.*``, and the Tempo-like model
-(:data:`~.qasm3_exec.TEMPO_LIKE`) with the emulator's leakage rate on ``qpu.tempo-*``; the
-ideal simulator runs them noiselessly.
+(:data:`~.simulation.qasm3_exec.TEMPO_LIKE`) with the emulator's leakage rate on
+``qpu.tempo-*``; the ideal simulator runs them noiselessly.
 
 Per-shot data of JSON-circuit jobs (:func:`json_job_shots`): the histogram of a noisy or QPU
 job is already frequencies over the job's shots (counts = p x shots), so the shots are those
@@ -33,10 +33,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import compile as compiler
-from . import qasm3_exec
-from .gates import JobFailure, preflight
-from .noise import QPU_MODEL, RATES, TARGET_QUBITS
+from .simulation import compile as compiler
+from .simulation import qasm3_exec
+from .simulation.gates import JobFailure, preflight
+from .simulation.noise import QPU_MODEL, RATES, TARGET_QUBITS
 
 __all__ = [
     "ARTIFACT_FORMATS",
@@ -277,7 +277,7 @@ class FeatureSimulator:
         if program is not None:
             circuit, qubits, counts = program.circuit, program.num_qubits, None
         else:
-            from .simulator import parse_circuits
+            from .simulation.simulator import parse_circuits
 
             circuits = parse_circuits(body)
             first = circuits[0]

@@ -23,7 +23,7 @@ import json
 import pytest
 from qasm3_circuits import chi_square_pvalue, exact_distribution, generate
 
-from qiskit_ionq.emulator.qasm3_exec import parse_program, run_program
+from qiskit_ionq.emulator.simulation.qasm3_exec import parse_program, run_program
 from qiskit_ionq.qasm3_input import circuit_requires_qasm3, circuit_to_qasm3, program_clbit_labels
 from qiskit_ionq.serializer import build_header
 from qiskit_ionq.shot_results import build_shot_experiment, parse_shots, register_sources

@@ -13,9 +13,11 @@ import uuid
 import pytest
 from test_server_support import session, wait_status
 
-from qiskit_ionq.emulator import IonQEmulator, simulator
+from qiskit_ionq.emulator import IonQEmulator
 from qiskit_ionq.emulator import jobs as jobs_module
-from qiskit_ionq.emulator.jobs import StoredBody, encode_results
+from qiskit_ionq.emulator.jobs import encode_results
+from qiskit_ionq.emulator.simulation import simulator
+from qiskit_ionq.emulator.simulation.simulator import StoredBody
 
 
 def _h_body(qubits: int, **extra):
@@ -200,7 +202,7 @@ def test_large_bodies_are_written_once_to_a_file_and_streamed(http, emu):
 
     import numpy as np
 
-    from qiskit_ionq.emulator.histogram import Histogram, iter_results_json
+    from qiskit_ionq.emulator.simulation.histogram import Histogram, iter_results_json
 
     job_id = _completed(http, emu, _h_body(12))
     cache = emu._server.api.results_cache

@@ -119,7 +119,7 @@ def test_unknown_route_and_wrong_method(emu, http):
 
 
 def test_unexpected_error_is_json_500_without_traceback(emu, http, monkeypatch):
-    from qiskit_ionq.emulator.catalog import Catalog
+    from qiskit_ionq.emulator.simulation.catalog import Catalog
 
     def boom(self):
         raise RuntimeError("internal detail")

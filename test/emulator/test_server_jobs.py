@@ -462,7 +462,7 @@ def test_with_the_real_simulator(http):
     """End to end with the statevector simulator: Bell pair, multi-circuit, failures.
 
     (Speed is measured by benchmarks/bench_emulator.py, not asserted here.)"""
-    pytest.importorskip("qiskit_ionq.emulator.simulator")
+    pytest.importorskip("qiskit_ionq.emulator.simulation.simulator")
     bell = job_body()
     bell["input"]["circuit"] = [
         {"gate": "h", "targets": [0]},

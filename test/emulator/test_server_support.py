@@ -3,7 +3,7 @@
 A tiny stand-in simulator keeps these tests about the HTTP layer only (status codes, bodies,
 lifecycle, faults), independent of the statevector simulator's numerics, and lets a test
 block or fail a simulation on purpose. It follows the interface of
-``qiskit_ionq.emulator.simulator`` exactly.
+``qiskit_ionq.emulator.simulation.simulator`` exactly.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 from test_server_support import FakeSimulator, create, job_body, session, wait_status
 
-from qiskit_ionq.emulator import IonQEmulator, cli, simulator
+from qiskit_ionq.emulator import IonQEmulator, cli
 from qiskit_ionq.emulator.budget import (
     Abort,
     Aborted,
@@ -20,6 +20,7 @@ from qiskit_ionq.emulator.budget import (
     MemoryBudget,
     parse_bytes,
 )
+from qiskit_ionq.emulator.simulation import simulator
 
 
 def h_body(qubits: int, gates_per_qubit: int = 1) -> Dict[str, Any]:

@@ -16,8 +16,8 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import library as lib
 from qiskit.quantum_info import Operator, SparsePauliOp, Statevector
 
-from qiskit_ionq.emulator import statevector as kernels_module
-from qiskit_ionq.emulator.simulator import JobFailure, simulate_statevector
+from qiskit_ionq.emulator.simulation import statevector as kernels_module
+from qiskit_ionq.emulator.simulation.simulator import JobFailure, simulate_statevector
 
 # Qiskit's own deprecation chatter (MCX synthesis classes, Gate.control(annotated=...),
 # opflow on 0.46, scipy sparse hints) is not about the code under test.

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from qiskit_ionq.emulator.simulator import (
+from qiskit_ionq.emulator.simulation.simulator import (
     MAX_ACTIVE_QUBITS,
     CircuitResult,
     JobFailure,

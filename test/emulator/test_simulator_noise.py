@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from qiskit_ionq.emulator import noise, simulator
-from qiskit_ionq.emulator.simulator import execute
+from qiskit_ionq.emulator.simulation import noise, simulator
+from qiskit_ionq.emulator.simulation.simulator import execute
 
 BELL = [{"gate": "h", "targets": [0]}, {"gate": "x", "controls": [0], "targets": [1]}]
 
@@ -115,7 +115,7 @@ def test_oversized_noisy_run_is_a_simulation_timeout(monkeypatch):
 
 
 def test_trajectory_sampler_groups_shots():
-    from qiskit_ionq.emulator.simulator import parse_gate
+    from qiskit_ionq.emulator.simulation.simulator import parse_gate
 
     gates = [parse_gate(g, "qis", "") for g in BELL * 50]
     traj = noise.sample_trajectories(np.random.default_rng(0), 2000, gates, "harmony")

@@ -145,7 +145,7 @@ def test_sqlite_reads_heavy_fields_only_when_asked_and_keeps_histograms(tmp_path
     """Status polls and listings of finished big jobs must not load their histograms."""
     import numpy as np
 
-    from qiskit_ionq.emulator.histogram import Histogram
+    from qiskit_ionq.emulator.simulation.histogram import Histogram
 
     store = SqliteStore(tmp_path / "jobs.sqlite")
     try:

@@ -9,10 +9,10 @@ import pytest
 from qiskit import QuantumCircuit, qasm3
 from qiskit.quantum_info import Statevector
 
-from qiskit_ionq.emulator import simulator
-from qiskit_ionq.emulator.compile import compile_circuit
-from qiskit_ionq.emulator.gates import JobFailure
-from qiskit_ionq.emulator.qasm3_exec import TEMPO_LIKE, parse_program, run_program
+from qiskit_ionq.emulator.simulation import simulator
+from qiskit_ionq.emulator.simulation.compile import compile_circuit
+from qiskit_ionq.emulator.simulation.gates import JobFailure
+from qiskit_ionq.emulator.simulation.qasm3_exec import TEMPO_LIKE, parse_program, run_program
 from qiskit_ionq.emulator.v04_jobs import (
     FeatureSettings,
     FeatureSimulator,

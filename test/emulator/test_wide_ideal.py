@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from test_server_support import session, wait_status
 
-from qiskit_ionq.emulator import IonQEmulator, ideal, simulator
-from qiskit_ionq.emulator import statevector as gates
+from qiskit_ionq.emulator import IonQEmulator
+from qiskit_ionq.emulator.simulation import ideal, simulator
+from qiskit_ionq.emulator.simulation import statevector as gates
 
 
 def body(circuit: List[Dict[str, Any]], qubits: int) -> Dict[str, Any]:

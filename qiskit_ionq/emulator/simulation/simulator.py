@@ -60,7 +60,6 @@ from .gates import (
 )
 from .histogram import Histogram
 from .ideal import full_keys, ideal_histogram, ideal_memory
-from .jobs import StoredBody
 from .noise import (
     Backend,
     aggregate,
@@ -128,6 +127,16 @@ class _Job:
 
 
 # --------------------------------------------------------------------------- parsing
+class StoredBody(dict):  # type: ignore[type-arg]
+    """A job's request body as the emulator stores it: never mutated after creation.
+
+    The simulator parses such a body once for validation, estimate and execution (it may
+    memoize by identity); plain dicts from other callers are parsed on every call. Defined
+    here, beside that memo, so that the simulation layer needs nothing from the service
+    layer that stores the bodies.
+    """
+
+
 _PARSED: Dict[int, Tuple[Any, _Job]] = {}  # id(body) -> (body, parsed job), oldest first
 _PARSED_LOCK = threading.Lock()
 # Systems whose 2-qubit gates must act on connected pairs (this emulator does not route).
