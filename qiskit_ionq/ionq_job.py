@@ -269,10 +269,7 @@ class IonQJob(_JobBase):
     ) -> None:
         """The polling loop of :meth:`wait_for_final_state` (requests bounded by the caller)."""
         if self._job_id is None:  # INITIALIZING is never final: polling would never end
-            raise IonQJobStateError(
-                "This job has not been submitted yet, so there is nothing to wait for: call "
-                "job.submit() first (backend.run() submits the job it returns)."
-            )
+            raise IonQJobStateError("This job has not been submitted yet: call job.submit().")
 
         def poll() -> JobStatus:
             # Called here, not by job_wait, so that the job's own warnings (stacklevel=3 in

@@ -51,21 +51,23 @@ def histogram(job: Dict[str, Any]) -> Dict[str, float]:
     return dict(result.histogram.items())
 
 
-@pytest.fixture
-def wide(monkeypatch):
+def force_wide(monkeypatch) -> None:
     """Every state takes the wide path: in place, chunks of 8 amplitudes."""
     monkeypatch.setattr(gates, "IN_PLACE_AMPLITUDES", 1)
     monkeypatch.setattr(gates, "_CHUNK_AMPLITUDES", 8)
     monkeypatch.setattr(ideal, "_CHUNK", 8)
 
 
+@pytest.fixture
+def wide(monkeypatch):
+    force_wide(monkeypatch)
+
+
 @pytest.mark.parametrize("active", [[0, 1, 2, 3, 4, 5, 6], [1, 3, 4, 7, 8]])
 def test_wide_path_gives_the_narrow_paths_histogram(active, monkeypatch):
     job = body(random_circuit(active, 80, seed=len(active)), 9)
     narrow = histogram(job)
-    monkeypatch.setattr(gates, "IN_PLACE_AMPLITUDES", 1)
-    monkeypatch.setattr(gates, "_CHUNK_AMPLITUDES", 8)
-    monkeypatch.setattr(ideal, "_CHUNK", 8)
+    force_wide(monkeypatch)
     wide = histogram(job)
     assert list(wide) == list(narrow)  # same outcomes, ascending, at the same bit positions
     np.testing.assert_allclose(list(wide.values()), list(narrow.values()), rtol=0, atol=1e-12)

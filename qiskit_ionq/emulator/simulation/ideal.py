@@ -27,6 +27,7 @@ import numpy as np
 from . import statevector
 from .gates import JobFailure
 from .histogram import Histogram
+from .statevector import amplitude_probabilities
 
 __all__ = [
     "IDEAL_CUTOFF",
@@ -80,16 +81,6 @@ def full_keys(local_index: np.ndarray, active: Sequence[int]) -> np.ndarray:
     return keys
 
 
-def _probabilities(amplitudes: np.ndarray) -> np.ndarray:
-    """|a|**2 in float64 (complex64 amplitudes are widened first: no float32 rounding).
-
-    Squared in place into one output array: the same bits as ``re**2 + im**2`` with one
-    temporary instead of three (1.5x faster, measured on 2**21 amplitudes)."""
-    out = np.square(amplitudes.real, dtype=np.float64)
-    out += np.square(amplitudes.imag, dtype=np.float64)
-    return out
-
-
 def ideal_histogram(state: np.ndarray, active: Sequence[int]) -> Histogram:
     """The ideal histogram of the final ``state`` (one row, little-endian over ``active``).
 
@@ -99,14 +90,14 @@ def ideal_histogram(state: np.ndarray, active: Sequence[int]) -> Histogram:
     """
     identity = list(active) == list(range(len(active)))
     if state.size < statevector.IN_PLACE_AMPLITUDES:  # small: one pass, as fast as numpy goes
-        probs = _probabilities(state)
+        probs = amplitude_probabilities(state)
         keep = np.flatnonzero(probs >= IDEAL_CUTOFF)
         if len(keep) == len(probs) and identity:
             return Histogram(probs)  # dense: keys are implicit, the array is kept as is
         return Histogram(probs[keep], full_keys(keep, active))
     count, total = 0, 0.0
     for start in range(0, state.size, _CHUNK):
-        chunk = _probabilities(state[start : start + _CHUNK])
+        chunk = amplitude_probabilities(state[start : start + _CHUNK])
         count += int(np.count_nonzero(chunk >= IDEAL_CUTOFF))
         total += float(chunk.sum())
     if count > MAX_RESULT_ENTRIES:
@@ -122,7 +113,7 @@ def ideal_histogram(state: np.ndarray, active: Sequence[int]) -> Histogram:
     keys = None if dense else np.empty(count, dtype=np.int64)
     at = 0
     for start in range(0, state.size, _CHUNK):
-        chunk = _probabilities(state[start : start + _CHUNK])
+        chunk = amplitude_probabilities(state[start : start + _CHUNK])
         if keys is None:
             probs[start : start + len(chunk)] = chunk
             continue
